@@ -57,23 +57,17 @@ class _Formatter:
             absv = np.abs(vals)
             lo, hi = absv.min(), absv.max()
             self.int_mode = bool(np.all(vals == np.ceil(vals)))
-            if self.int_mode:
-                if hi / lo > 1000.0 or hi > 1.0e8:
-                    self.sci_mode = True
-                    strs = [f"{v:.{p}e}" for v in vals.tolist()]
-                    self.max_width = max([self.max_width] + [len(s) for s in strs])
-                else:
-                    strs = [f"{v:.0f}" for v in vals.tolist()]
-                    self.max_width = max([self.max_width] + [len(s) + 1 for s in strs])
+            if PRINT_OPTS.sci_mode is None:
+                self.sci_mode = bool(hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4)
             else:
-                if hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4:
-                    self.sci_mode = True
-                    strs = [f"{v:.{p}e}" for v in vals.tolist()]
-                else:
-                    strs = [f"{v:.{p}f}" for v in vals.tolist()]
-                self.max_width = max([self.max_width] + [len(s) for s in strs])
-        if PRINT_OPTS.sci_mode is not None:
-            self.sci_mode = PRINT_OPTS.sci_mode
+                self.sci_mode = PRINT_OPTS.sci_mode
+            if self.sci_mode:
+                strs = [f"{v:.{p}e}" for v in vals.tolist()]
+            elif self.int_mode:     # "3." : one more character for the point
+                strs = [f"{v:.0f}." for v in vals.tolist()]
+            else:
+                strs = [f"{v:.{p}f}" for v in vals.tolist()]
+            self.max_width = max([self.max_width] + [len(s) for s in strs])
 
     def format(self, v) -> str:
         p = PRINT_OPTS.precision
@@ -169,6 +163,8 @@ def tensor_repr(t, prefix: str = "tensor(") -> str:
             suffixes.append("dtype=" + repr(dt))
         body = "[]"
     else:
+        if not PRINT_OPTS.edgeitems:        # nothing of the values shows: give the size
+            suffixes.append("size=" + str(tuple(a.shape)))
         if not default:
             suffixes.append("dtype=" + repr(dt))
         body = _body(a, indent)

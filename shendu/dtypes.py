@@ -74,8 +74,8 @@ def as_dtype(d) -> dtype:
     """shendu dtype from a shendu dtype, NumPy dtype, Python type or name."""
     if isinstance(d, dtype):
         return d
-    if d is float:
-        return _default[0]
+    if d is float:          # Python's float is a double, as in PyTorch
+        return float64
     if d is int:
         return int64
     if d is bool:

@@ -12,6 +12,7 @@ construction, properties, conversion, printing, hooks and the graph-recording he
 from __future__ import annotations
 
 import copy as _copy
+import warnings
 import weakref
 
 import numpy as np
@@ -22,10 +23,26 @@ __all__ = ["Tensor", "Size"]
 
 
 class Size(tuple):
-    """Shape of a tensor, a tuple that prints as ``shendu.Size([2, 3])``."""
+    """Shape of a tensor, a tuple that prints as ``shendu.Size([2, 3])``; slices, sums with
+    tuples and repeats are Sizes too."""
 
     def __repr__(self) -> str:
         return f"shendu.Size({list(self)})"
+
+    def __getitem__(self, i):
+        r = tuple.__getitem__(self, i)
+        return Size(r) if isinstance(i, slice) else r
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, n):
+        return Size(tuple(self) * n)
+
+    __rmul__ = __mul__
 
     def numel(self) -> int:
         n = 1
@@ -42,21 +59,34 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_rg", "_grad", "_fn", "_nr", "_vc", "_base", "_accum",
-                 "_retains_grad", "__weakref__")
+                 "_retains_grad", "_vv", "__weakref__")
+    # _vv (views only): the version of the shared buffer when the view's grad_fn was set
     __array_priority__ = 1000  # NumPy defers to our reflected operators: ndarray + Tensor -> Tensor
 
     def __init__(self, *args, dtype=None, device=None, requires_grad: bool = False):
         if device is not None:
             _device.check(device)
         d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
-        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+        rg = requires_grad
+        if len(args) == 1 and isinstance(args[0], Tensor) and dtype is None:
+            # an alias of the tensor: same memory, dtype and requires_grad (as PyTorch)
+            arr, rg = args[0]._data, args[0]._rg or requires_grad
+        elif len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
             src = args[0]
+            if isinstance(src, (float, bool, np.generic)):
+                raise TypeError(f"new(): data must be a sequence (got {type(src).__name__})")
             arr = np.array(src._data if isinstance(src, Tensor) else src, dtype=d.np)
         else:
-            shape = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
-            arr = np.empty(tuple(int(s) for s in shape), d.np)
+            shape = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
+            shape = tuple(int(s) for s in shape)
+            neg = next((s for s in shape if s < 0), None)
+            if neg is not None:
+                raise RuntimeError(f"Trying to create tensor with negative dimension {neg}: "
+                                   f"{list(shape)}")
+            # Tensor() is empty, of shape (0,)
+            arr = np.empty(shape if args else (0,), d.np)
         _init(self, arr)
-        if requires_grad:
+        if rg:
             self.requires_grad_(True)
 
     # ----- identity and autograd state -------------------------------------------------
@@ -221,10 +251,13 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
-        if self._data.ndim > 2:
-            raise RuntimeError(f"T: expected a tensor of 2 or fewer dimensions, got "
-                               f"{self._data.ndim}-D; use mT or permute")
-        return self.permute(*range(self._data.ndim - 1, -1, -1))
+        """The dimensions reversed (deprecated in PyTorch for other than 2-D tensors)."""
+        if self._data.ndim != 2:
+            warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse "
+                          "their shape is deprecated; use `x.mT` to transpose batches of "
+                          "matrices or `x.permute(*range(x.ndim - 1, -1, -1))`", UserWarning,
+                          stacklevel=2)
+        return self.permute(tuple(range(self._data.ndim - 1, -1, -1)))
 
     @property
     def mT(self) -> Tensor:
@@ -269,8 +302,16 @@ class Tensor:
         _device.check("cuda")
 
     def type(self, dtype=None):
+        """The type name (``'shendu.FloatTensor'``), or a copy cast to ``dtype``, which may be
+        such a name."""
         if dtype is None:
-            return f"shendu.{self.dtype.name}"
+            return f"shendu.{_TYPE_NAMES[self.dtype.name]}"
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            name = dtype.rsplit(".", 1)[-1]
+            match = [k for k, v in _TYPE_NAMES.items() if v == name]
+            if not match:
+                raise ValueError(f"invalid type: {dtype!r}")
+            dtype = dtypes.as_dtype(match[0])
         return self.to(dtype)
 
     def type_as(self, other: Tensor) -> Tensor:
@@ -347,11 +388,16 @@ class Tensor:
                                f"ambiguous")
         return bool(self._data.reshape(()))
 
+    def _scalar(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self._data.reshape(()).item()
+
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar())
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -360,7 +406,7 @@ class Tensor:
         return int(self.item())
 
     def __complex__(self) -> complex:
-        return complex(self.item())
+        return complex(self._scalar())
 
     def __format__(self, spec: str) -> str:
         if self._data.ndim == 0:
@@ -387,8 +433,7 @@ class Tensor:
         return new
 
     def __reduce_ex__(self, protocol):
-        if self._fn is not None:
-            raise RuntimeError("can't pickle a non-leaf tensor that requires grad; detach() it")
+        # values and requires_grad travel; the graph and .grad do not (as in PyTorch)
         return (_rebuild, (self.__class__, self._data, self._rg))
 
     # ----- new tensors like this one ---------------------------------------------------
@@ -396,17 +441,22 @@ class Tensor:
         from .ops.creation import tensor
         return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
-        return _new_full(self, size, 0, dtype, requires_grad)
+    def new_zeros(self, *args, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+        return _new_full(self, args if size is None else (size,), 0, dtype, requires_grad)
 
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
-        return _new_full(self, size, 1, dtype, requires_grad)
+    def new_ones(self, *args, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+        return _new_full(self, args if size is None else (size,), 1, dtype, requires_grad)
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
-        return _new_full(self, size, 0, dtype, requires_grad)
+    def new_empty(self, *args, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+        return _new_full(self, args if size is None else (size,), 0, dtype, requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
         return _new_full(self, (size,), fill_value, dtype, requires_grad)
+
+
+_TYPE_NAMES = {"float16": "HalfTensor", "float32": "FloatTensor", "float64": "DoubleTensor",
+               "uint8": "ByteTensor", "int8": "CharTensor", "int16": "ShortTensor",
+               "int32": "IntTensor", "int64": "LongTensor", "bool": "BoolTensor"}
 
 
 def _rebuild(cls, data, requires_grad):
@@ -477,8 +527,8 @@ def _needs_grad(inputs) -> bool:
 def _node(name, inputs, backward, saved, outs, n_out, once):
     edges = tuple(_edge(x) if x is not None and x._rg else None for x in inputs)
     metas = tuple(None if x is None else (x._data.shape, x._data.dtype) for x in inputs)
-    sv = tuple((_vc(s), s._vc.v, s._data.shape) for s in saved)
-    return Node(name, backward, edges, metas, sv, outs, n_out, once)
+    sv = tuple((_vc(s), s._vc.v, s._data.shape) for s in saved if isinstance(s, Tensor))
+    return Node(name, backward, edges, metas, sv, outs, n_out, once, bool(saved))
 
 
 def record(out: np.ndarray, name: str, inputs: tuple, backward, saved: tuple = (),
@@ -487,8 +537,10 @@ def record(out: np.ndarray, name: str, inputs: tuple, backward, saved: tuple = (
     record its node.
 
     ``inputs``: the op's tensor inputs (``None`` for non-tensor arguments), one edge each;
-    ``backward(g)`` returns one gradient per input; ``saved``: tensors the backward reads,
-    checked for in-place changes; ``save_output``: pass the output to backward as
+    ``backward(g)`` returns one gradient per input; ``saved``: what the backward closure holds
+    besides shapes and numbers — tensors (checked for in-place changes) or index arrays — so
+    the node is freed after backward; a backward with nothing saved must capture no arrays or
+    tensors; ``save_output``: pass the output to backward as
     ``backward(g, out)``; ``once``: the backward is computed on arrays and is not itself
     differentiable.
     """
@@ -522,6 +574,7 @@ def make_view(out: Tensor, base: Tensor) -> Tensor:
     """Mark ``out`` as a view of ``base``: they share memory and the in-place version count."""
     out._vc = _vc(base)
     out._base = base if base._base is None else base._base
+    out._vv = out._vc.v
     return out
 
 
@@ -539,10 +592,10 @@ def check_inplace(t: Tensor, name: str, *others) -> bool:
     if t._rg and t._fn is None:
         raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an "
                            f"in-place operation.")
-    if t._base is not None:
-        raise RuntimeError(f"{name}: in-place change of a view while recording gradients is not "
-                           f"supported in shendu; use the out-of-place op or clone() the view "
-                           f"first")
+    b = t._base
+    if b is not None and b._rg and b._fn is None:
+        raise RuntimeError(f"{name}: a view of a leaf Variable that requires grad is being used "
+                           f"in an in-place operation.")
     return True
 
 
@@ -550,9 +603,13 @@ def apply_inplace(t: Tensor, name: str, fn, *args) -> Tensor:
     """Run the out-of-place op ``fn(t, *args)`` and write its result into ``t``.
 
     When the change is recorded, ``t``'s old value goes into the graph as a copy and ``t``
-    takes the new node as its ``grad_fn``, as PyTorch rebases a tensor changed in place.
+    takes the new node as its ``grad_fn``, as PyTorch rebases a tensor changed in place (for a
+    view, its base is rebased too: see ``autograd/views.py``).
     """
     if check_inplace(t, name, *args):
+        if t._base is not None:
+            from .autograd.views import inplace_on_view
+            return inplace_on_view(t, name, fn, *args)
         old = _wrap(t._data.copy())
         old._fn, old._nr, old._rg = t._fn, t._nr, t._rg
         r = fn(old, *args)

@@ -63,7 +63,7 @@ def assert_same(s, t, atol=1e-5, rtol=1e-5, what="value"):
         assert str(s.dtype).split(".")[-1] == str(t.dtype).split(".")[-1], \
             f"{what}: dtype {s.dtype} vs torch {t.dtype}"
         sv = s.detach().numpy()
-        tv = t.detach().numpy()
+        tv = t.detach().numpy(force=True)  # force: torch may return a lazy ZeroTensor
         if sv.dtype.kind in "biu":
             np.testing.assert_array_equal(sv, tv, err_msg=what)
         else:

@@ -120,10 +120,14 @@ class Function:
                 for o in outs]
         n_out = len(outs)
 
+        # shapes for zero gradients; the closure must not hold the outputs (a reference cycle)
+        out_meta = [(o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None
+                    for o in outs]
+
         def backward(*grads):
             if ctx.materialize_grads:
-                grads = tuple(_wrap(np.zeros_like(o._data)) if g is None and isinstance(o, Tensor)
-                              else g for g, o in zip(grads, outs))
+                grads = tuple(_wrap(np.zeros(*m)) if g is None and m is not None else g
+                              for g, m in zip(grads, out_meta))
             res = cls.backward(ctx, *grads)
             res = res if isinstance(res, tuple) else (res,)
             if len(res) > len(args) and all(r is None for r in res[len(args):]):
@@ -147,7 +151,8 @@ class Function:
         metas = tuple(None if x is None else (x._data.shape, x._data.dtype) for x in inputs)
         sv = tuple((_vc(s), s._vc.v, s._data.shape) for s in saved_t)
         once = getattr(cls.backward, "_once", False)
-        node = Node(cls.__name__ + "Backward", backward, edges, metas, sv, None, n_out, once)
+        node = Node(cls.__name__ + "Backward", backward, edges, metas, sv, None, n_out, once,
+                    holds=True)
         for i, o in enumerate(outs):
             if diff[i]:
                 o._fn, o._nr, o._rg = node, i, True

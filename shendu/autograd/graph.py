@@ -45,9 +45,10 @@ class Node:
     """
 
     __slots__ = ("_name", "_backward", "_edges", "_metas", "_saved", "_outs", "_n_out",
-                 "_hooks", "_once", "__weakref__")
+                 "_hooks", "_once", "_holds", "__weakref__")
 
-    def __init__(self, name, backward, edges, metas, saved=(), outs=None, n_out=1, once=False):
+    def __init__(self, name, backward, edges, metas, saved=(), outs=None, n_out=1, once=False,
+                 holds=False):
         self._name = name
         self._backward = backward
         self._edges = edges        # per input: (Node, output_nr) or None
@@ -57,6 +58,9 @@ class Node:
         self._n_out = n_out
         self._hooks = None         # output_nr -> [hook]
         self._once = once          # backward is not itself differentiable
+        # whether backward holds saved values (tensors, index arrays): such nodes are freed
+        # after backward, and walking them again raises, as in PyTorch
+        self._holds = holds or bool(saved) or outs is not None
 
     def name(self) -> str:
         return self._name
@@ -95,11 +99,11 @@ class Node:
             raise RuntimeError(f"function {self._name} returned an incorrect number of gradients "
                                f"(expected {len(self._edges)}, got {len(res)})")
         if create_graph and self._once:
-            res = tuple(_once_guard(self._name, r, grads) for r in res)
+            res = tuple(_once_guard(self, r, grads) for r in res)
         return res
 
     def _release(self):
-        if self._saved or self._outs is not None:
+        if self._holds:
             self._backward = None
             self._outs = None
 
@@ -157,20 +161,26 @@ class _OnceBackward:
                            f"through this op is not supported)")
 
 
-def _once_guard(name, r, grads):
-    """Mark the gradients of a once-differentiable op so that differentiating them raises."""
-    if r is None or r._rg or not any(g is not None and g._rg for g in grads):
+def _once_guard(node, r, grads):
+    """Mark a gradient computed by a once-differentiable op (create_graph=True) so that
+    differentiating it raises instead of silently missing the second-order terms."""
+    if r is None or r._rg:
         return r
-    edges = tuple(_edge(g) for g in grads if g is not None and g._rg)
+    edges = tuple(e for e in node._edges if e is not None) + tuple(
+        _edge(g) for g in grads if g is not None and g._rg)
     out = _wrap(r._data)
-    out._fn = Node(name + "Backward", _OnceBackward(name), edges, (None,) * len(edges))
+    out._fn = Node(node._name + "Backward", _OnceBackward(node._name), edges,
+                   (None,) * len(edges))
     out._rg = True
     return out
 
 
 def _edge(t):
-    """Where a gradient for tensor ``t`` goes: its grad_fn, or its leaf accumulator."""
+    """Where a gradient for tensor ``t`` goes: its grad_fn, or its leaf accumulator. A view
+    whose base changed in place since its grad_fn was made gets a fresh one first."""
     if t._fn is not None:
+        if t._base is not None and t._vv != t._vc.v:
+            refresh_view(t)
         return (t._fn, t._nr)
     acc = t._accum
     if acc is None:
@@ -305,6 +315,8 @@ def _add_to(buffers, owned, node, nr, g, create_graph, fresh):
         buf[nr] = g
         if fresh:
             owned.add(g)
+        else:       # passed through (AddBackward's g, g): it may sit in other buffers too
+            owned.discard(g)
     elif create_graph:
         buf[nr] = cur + g
     elif cur in owned:
@@ -355,3 +367,4 @@ def _topo_order(deps, children):
 
 # tensor.py imports this module at its end, after defining _wrap
 from ..tensor import _wrap  # noqa: E402
+from .views import refresh_view  # noqa: E402

@@ -1,3 +1,5 @@
 """``shendu.nn``: layers, losses and the functional interface, as ``torch.nn``."""
 
-from . import functional  # noqa: F401
+from . import functional, init, utils  # noqa: F401
+from .modules import *  # noqa: F401,F403
+from .parameter import Parameter  # noqa: F401

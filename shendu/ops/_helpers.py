@@ -47,13 +47,24 @@ def binary_operands(a, b, name: str):
         x = x.astype(rd)
     if yd is not None and yd != rd:
         y = y.astype(rd)
-    if xd is None and rd.kind == "f" and isinstance(x, (bool, int)):
-        x = float(x)
-    if yd is None and rd.kind == "f" and isinstance(y, (bool, int)):
-        y = float(y)
+    if xd is None and isinstance(x, (bool, int)):
+        x = float(x) if rd.kind == "f" else _fit_int(x, rd)
+    if yd is None and isinstance(y, (bool, int)):
+        y = float(y) if rd.kind == "f" else _fit_int(y, rd)
     if xd is None and yd is None:
         x = np.asarray(x, rd)
     return x, y, ta, tb
+
+
+def _fit_int(v, npd: np.dtype):
+    """A Python int in an integer op: one outside ``npd``'s range wraps around (two's
+    complement), as PyTorch casts it (``uint8 + 300`` adds 44)."""
+    if npd.kind == "b" or isinstance(v, bool):
+        return v
+    info = np.iinfo(npd)
+    if info.min <= v <= info.max:
+        return v
+    return np.array(v & 0xFFFF_FFFF_FFFF_FFFF, np.uint64).astype(npd)[()]
 
 
 def broadcast_error(name: str, *arrays) -> RuntimeError:

@@ -6,12 +6,14 @@ uniform_, normal_, ...)."""
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 
 from .. import _device, dtypes
 from ..random import rng
-from ..tensor import Tensor, _wrap, apply_inplace, bump_version, check_inplace, tensor_method
+from ..tensor import (Tensor, _wrap, apply_inplace, bump_version, check_inplace, record,
+                      tensor_method)
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "scalar_tensor", "zeros", "ones",
            "full", "empty", "zeros_like", "ones_like", "full_like", "empty_like", "arange",
@@ -38,29 +40,50 @@ def _np_dtype(dtype, default=None):
 
 
 def _size(size, kw=None) -> tuple:
+    """A shape from ``*size`` (ints, or one tuple or list) or the ``size=`` keyword."""
     if kw is not None:
+        if size:
+            raise TypeError("size given both as positional arguments and as size=")
         size = (kw,)
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     try:
-        shape = tuple(int(s) for s in size)
+        shape = tuple(operator.index(s) for s in size)
     except TypeError:
-        raise TypeError(f"expected a size made of ints, got {size!r}") from None
-    if any(s < 0 for s in shape):
-        raise RuntimeError(f"Trying to create tensor with negative dimension: {list(shape)}")
+        raise TypeError(f"size must be a tuple of ints, got {size!r}") from None
+    neg = next((s for s in shape if s < 0), None)
+    if neg is not None:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {neg}: "
+                           f"{list(shape)}")
     return shape
 
 
 def _infer_dtype(arr: np.ndarray, from_python: bool) -> np.dtype:
     k = arr.dtype.kind
     if k == "f":
-        return dtypes.get_default_dtype().np
+        # float64 NumPy data becomes the default dtype too (unlike PyTorch), so that data
+        # from NumPy does not silently turn a model to float64; float16 and float32 stay
+        if from_python or arr.dtype == np.float64:
+            return dtypes.get_default_dtype().np
+        return arr.dtype
+    if k == "u" and from_python:       # Python ints beyond int64 made NumPy pick uint64
+        raise ValueError("Overflow when unpacking long long")
     if k in "iu":
         return np.dtype(np.int64) if from_python else arr.dtype
     if k == "b":
         return arr.dtype
     raise TypeError(f"can't convert data of type {arr.dtype} to a tensor: only numbers and "
                     f"bools are supported")
+
+
+def _check_int_range(arr: np.ndarray, npd: np.dtype) -> None:
+    """Python integers must fit the requested integer dtype, as PyTorch checks."""
+    if arr.dtype.kind in "iu" and npd.kind in "iub" and arr.size:
+        info = np.iinfo(npd) if npd.kind != "b" else None
+        if info is not None and (arr.max() > info.max or arr.min() < info.min):
+            bad = arr.max() if arr.max() > info.max else arr.min()
+            raise RuntimeError(f"value cannot be converted to type {npd} without overflow: "
+                               f"{bad}")
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
@@ -75,13 +98,26 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
         arr = data._data
         from_python = False
     else:
-        from_python = not isinstance(data, np.ndarray)
+        # NumPy scalars keep their dtype, like arrays
+        from_python = not isinstance(data, (np.ndarray, np.generic))
         try:
             arr = np.array(data)
         except ValueError as e:
-            raise ValueError(f"tensor(): could not build a tensor from the data: {e}") from None
+            raise ValueError(f"tensor(): could not build a tensor from the data (are the nested "
+                             f"lists ragged?): {e}") from None
+        except OverflowError:
+            raise ValueError("Overflow when unpacking long long") from None
+        if arr.dtype == object:
+            if any(isinstance(v, int) for v in arr.flat):     # beyond uint64
+                raise ValueError("Overflow when unpacking long long")
+            raise TypeError(f"tensor(): can't convert {type(data).__name__} data to a tensor: "
+                            f"only numbers, bools and (nested) sequences of them are supported")
     npd = _np_dtype(dtype, _infer_dtype(arr, from_python))
-    return _finish(np.array(arr, dtype=npd, copy=True), requires_grad, device)
+    if from_python:
+        _check_int_range(arr, npd)
+    with np.errstate(over="ignore", invalid="ignore"):     # casts saturate/wrap as in PyTorch
+        out = np.array(arr, dtype=npd, copy=True)
+    return _finish(out, requires_grad, device)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
@@ -111,17 +147,19 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad: bool = False) ->
     return _finish(np.asarray(s, _np_dtype(dtype)), requires_grad, device)
 
 
-def zeros(*size, out=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.zeros(_size(size), _np_dtype(dtype)), requires_grad, device)
+def zeros(*args, size=None, out=None, dtype=None, device=None,
+          requires_grad: bool = False) -> Tensor:
+    return _finish(np.zeros(_size(args, size), _np_dtype(dtype)), requires_grad, device)
 
 
-def ones(*size, out=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _finish(np.ones(_size(size), _np_dtype(dtype)), requires_grad, device)
+def ones(*args, size=None, out=None, dtype=None, device=None,
+          requires_grad: bool = False) -> Tensor:
+    return _finish(np.ones(_size(args, size), _np_dtype(dtype)), requires_grad, device)
 
 
-def empty(*size, out=None, dtype=None, device=None, requires_grad: bool = False,
+def empty(*args, size=None, out=None, dtype=None, device=None, requires_grad: bool = False,
           memory_format=None) -> Tensor:
-    return _finish(np.empty(_size(size), _np_dtype(dtype)), requires_grad, device)
+    return _finish(np.empty(_size(args, size), _np_dtype(dtype)), requires_grad, device)
 
 
 def _fill_dtype(value):
@@ -179,10 +217,12 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, device=None,
     if vals[2] == 0:
         raise RuntimeError("arange: step must be nonzero")
     if (vals[1] - vals[0]) * vals[2] < 0:
-        raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign "
+        raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign "
                            f"(start={vals[0]}, end={vals[1]}, step={vals[2]})")
     is_int = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in vals)
     npd = _np_dtype(dtype, np.dtype(np.int64) if is_int else None)
+    if npd == np.bool_:
+        raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
     n = max(0, math.ceil((vals[1] - vals[0]) / vals[2]))
     arr = (vals[0] + np.arange(n, dtype=np.float64 if not is_int else np.int64) * vals[2])
     return _finish(arr.astype(npd), requires_grad, device)
@@ -203,6 +243,7 @@ def linspace(start, end, steps: int, *, out=None, dtype=None, device=None,
     """``steps`` evenly spaced values from start to end inclusive."""
     start = start.item() if isinstance(start, Tensor) else start
     end = end.item() if isinstance(end, Tensor) else end
+    steps = operator.index(steps)
     if steps < 0:
         raise RuntimeError("linspace: number of steps must be non-negative")
     i = np.arange(steps, dtype=np.float64)
@@ -228,8 +269,11 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
 def eye(n: int, m: int | None = None, *, dtype=None, device=None,
         requires_grad: bool = False) -> Tensor:
     """The n×m identity matrix."""
-    return _finish(np.eye(n, n if m is None else m, dtype=_np_dtype(dtype)), requires_grad,
-                   device)
+    m = n if m is None else m
+    for what, v in (("n", n), ("m", m)):
+        if v < 0:
+            raise RuntimeError(f"eye: {what} must be greater or equal to 0, got {v}")
+    return _finish(np.eye(n, m, dtype=_np_dtype(dtype)), requires_grad, device)
 
 
 def meshgrid(*tensors, indexing: str = "ij") -> tuple:
@@ -237,7 +281,15 @@ def meshgrid(*tensors, indexing: str = "ij") -> tuple:
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     if indexing not in ("ij", "xy"):
-        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+        raise RuntimeError(f"meshgrid: indexing must be one of \"xy\" or \"ij\", but received: "
+                           f"{indexing}")
+    for t in tensors:
+        if t._data.dtype != tensors[0]._data.dtype:
+            raise RuntimeError(f"meshgrid expects all tensors to have the same dtype, got "
+                               f"{tensors[0].dtype} and {t.dtype}")
+        if t._data.ndim > 1:
+            raise RuntimeError(f"meshgrid: Expected 0D or 1D tensor in the tensor list but got a "
+                               f"{t._data.ndim}-D tensor of shape {list(t._data.shape)}")
     sizes = [t._data.size for t in tensors]
     order = list(_range(len(tensors)))
     if indexing == "xy" and len(tensors) >= 2:
@@ -263,10 +315,15 @@ def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None
 
 # ----- random tensors -------------------------------------------------------------------------
 
-def _float_dtype(dtype) -> np.dtype:
-    d = _np_dtype(dtype)
+_KERNEL_NAMES = {np.dtype(np.int64): "Long", np.dtype(np.int32): "Int",
+                 np.dtype(np.int16): "Short", np.dtype(np.int8): "Char",
+                 np.dtype(np.uint8): "Byte", np.dtype(np.bool_): "Bool"}
+
+
+def _float_dtype(d: np.dtype, kernel: str) -> np.dtype:
+    """Continuous distributions exist for float dtypes only (PyTorch's error otherwise)."""
     if d.kind != "f":
-        raise RuntimeError(f"expected a floating point dtype, got {dtypes.from_np(d)}")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_KERNEL_NAMES[d]}'")
     return d
 
 
@@ -274,8 +331,8 @@ def _uniform(shape, d, generator, low=0.0, high=1.0):
     r = rng(generator)
     if d in (np.float32, np.float64):
         out = r.random(shape, dtype=d)
-    else:
-        out = r.random(shape).astype(d)
+    else:       # float16: multiples of 2⁻¹¹ (rounding a float64 draw could give 1.0)
+        out = (r.integers(0, 2 ** 11, shape) * 2.0 ** -11).astype(d)
     if low != 0.0 or high != 1.0:
         out = out * (high - low) + low
     return out.astype(d, copy=False)
@@ -294,66 +351,112 @@ def _normal(shape, d, generator, mean=0.0, std=1.0):
     return out
 
 
-def rand(*size, generator=None, out=None, dtype=None, device=None,
+def rand(*args, size=None, generator=None, out=None, dtype=None, device=None,
          requires_grad: bool = False) -> Tensor:
     """Uniform samples on [0, 1)."""
-    return _finish(_uniform(_size(size), _float_dtype(dtype), generator), requires_grad, device)
+    d = _float_dtype(_np_dtype(dtype), "check_uniform_bounds")
+    return _finish(_uniform(_size(args, size), d, generator), requires_grad, device)
 
 
-def randn(*size, generator=None, out=None, dtype=None, device=None,
+def randn(*args, size=None, generator=None, out=None, dtype=None, device=None,
           requires_grad: bool = False) -> Tensor:
     """Standard normal samples (mean 0, variance 1)."""
-    return _finish(_normal(_size(size), _float_dtype(dtype), generator), requires_grad, device)
+    d = _float_dtype(_np_dtype(dtype), "normal_kernel_cpu")
+    return _finish(_normal(_size(args, size), d, generator), requires_grad, device)
+
+
+def _int_range(low: int, high: int, d: np.dtype, name: str) -> None:
+    """[low, high) must hold values of dtype ``d`` (floats: integers exactly representable)."""
+    if d.kind == "f":
+        lim = 2 ** (np.finfo(d).nmant + 1)
+        lo, hi = -lim, lim
+    elif d.kind == "b":
+        lo, hi = 0, 1
+    else:
+        lo, hi = int(np.iinfo(d).min), int(np.iinfo(d).max)
+    if not lo <= low <= hi:
+        raise RuntimeError(f"{name}: from is out of bounds for {dtypes.from_np(d)}")
+    if not lo <= high - 1 <= hi:
+        raise RuntimeError(f"{name}: to - 1 is out of bounds for {dtypes.from_np(d)}")
+    if low >= high:
+        raise RuntimeError(f"{name} expects 'from' to be less than 'to', but got from={low} >= "
+                           f"to={high}")
+
+
+def _integers(generator, low: int, high: int, shape) -> np.ndarray:
+    """Uniform integers on [low, high) (high may be 2⁶³)."""
+    return rng(generator).integers(low, high - 1, size=shape, dtype=np.int64, endpoint=True)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
             requires_grad: bool = False) -> Tensor:
     """Integers uniform on [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high
+    elif high is None:
+        low, high = 0, low
     if size is None:
-        if isinstance(high, (tuple, list)):
-            low, high, size = 0, low, high
-        else:
-            raise TypeError("randint() missing required argument 'size'")
-    if high is None:
-        raise TypeError("randint() missing required argument 'high'")
-    if low >= high:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
-                           f">= to={high}")
-    out = rng(generator).integers(low, high, size=_size((size,)), dtype=np.int64)
-    return _finish(out.astype(_np_dtype(dtype, np.dtype(np.int64))), requires_grad, device)
+        raise TypeError("randint() missing required argument 'size'")
+    for what, v in (("low", low), ("high", high)):
+        if not isinstance(v, (int, np.integer)):
+            raise TypeError(f"randint(): argument '{what}' must be int, not {type(v).__name__}")
+    npd = _np_dtype(dtype, np.dtype(np.int64))
+    _int_range(low, high, npd, "random_")
+    out = _integers(generator, low, high, _size((size,)))
+    return _finish(out.astype(npd), requires_grad, device)
 
 
 def randperm(n: int, *, generator=None, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
     """A random permutation of 0..n-1."""
+    if n < 0:
+        raise RuntimeError(f"randperm: n must be non-negative, got {n}")
     out = rng(generator).permutation(n).astype(_np_dtype(dtype, np.dtype(np.int64)))
     return _finish(out, requires_grad, device)
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None,
            device=None, requires_grad: bool = False) -> Tensor:
-    """Normal samples with the given mean and std (numbers or tensors, broadcast)."""
-    m = mean._data if isinstance(mean, Tensor) else mean
-    s = std._data if isinstance(std, Tensor) else std
-    if np.any(np.asarray(s) < 0):
-        raise RuntimeError("normal expects std >= 0.0")
+    """Samples mean + std·z, z ~ N(0, 1), with mean and std numbers or tensors (broadcast).
+    Gradients reach tensor means (∂/∂mean = 1) and stds (∂/∂std = z)."""
+    tensors = [x for x in (mean, std) if isinstance(x, Tensor)]
+    if not tensors and size is None:
+        raise TypeError("normal(): with a number mean and std, size is required")
+    if tensors and size is not None:
+        raise TypeError("normal(): size is only for a number mean and std")
+    if isinstance(std, Tensor):
+        if np.any(std._data < 0):
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+    elif std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     if size is not None:
-        shape = _size((size,))
-    else:
-        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
-    tdt = next((x._data.dtype for x in (mean, std) if isinstance(x, Tensor)), None)
-    d = _float_dtype(dtype) if dtype is not None or tdt is None else tdt
-    z = _normal(shape, d, generator)
-    return _finish((z * s + m).astype(d, copy=False), requires_grad, device)
+        d = _float_dtype(_np_dtype(dtype), "normal_kernel_cpu")
+        z = _normal(_size((size,)), d, generator)
+        return _finish((z * std + mean).astype(d, copy=False), requires_grad, device)
+    shapes = [x._data.shape for x in tensors]
+    try:
+        shape = np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise RuntimeError(f"normal: the shapes of mean and std {shapes} cannot be "
+                           f"broadcast") from None
+    d = _float_dtype(dtypes.result_np(*[x._data for x in tensors]), "normal_kernel_cpu")
+    z = _wrap(_normal(shape, d, generator))
+    return z * std + mean
 
 
 def bernoulli(input, p=None, *, generator=None) -> Tensor:
-    """1 with probability p (``input`` holds the probabilities), else 0, in input's dtype."""
+    """1 with probability p (``input`` holds the probabilities), else 0, in input's dtype.
+    Its gradient is zero."""
     probs = input._data if p is None else np.full(input._data.shape, p)
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for "
+                                  f"'{_KERNEL_NAMES[input._data.dtype]}'")
     if np.any((probs < 0) | (probs > 1)):
-        raise RuntimeError("bernoulli: all probabilities must be in [0, 1]")
+        raise RuntimeError("bernoulli: all probabilities must be in [0, 1], as p_in >= 0 && "
+                           "p_in <= 1")
     u = rng(generator).random(input._data.shape)
-    return _wrap((u < probs).astype(input._data.dtype))
+    return record((u < probs).astype(input._data.dtype), "BernoulliBackward0", (input,),
+                  lambda g: g * 0)
 
 
 def poisson(input, generator=None) -> Tensor:
@@ -364,10 +467,16 @@ def multinomial(input, num_samples: int, replacement: bool = False, *,
                 generator=None) -> Tensor:
     """Draw category indices with probabilities proportional to the rows of ``input``
     (sampling for text generation). Without replacement it uses the Gumbel-top-k trick:
-    the k largest of log p + Gumbel noise are a draw of k distinct categories."""
+    the k largest of log p + Gumbel noise are a draw of k distinct categories (categories of
+    probability 0 come last, as PyTorch draws them once the others are used up)."""
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{_KERNEL_NAMES[input._data.dtype]}")
     p = input._data.astype(np.float64)
     if p.ndim not in (1, 2):
         raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got {p.ndim}")
+    if num_samples <= 0:
+        raise RuntimeError("multinomial: cannot sample n_sample <= 0 samples")
     rows = p.reshape(-1, p.shape[-1])
     if np.any(rows < 0) or not np.all(np.isfinite(rows)):
         raise RuntimeError("multinomial: probability tensor contains either `inf`, `nan` or "
@@ -379,29 +488,28 @@ def multinomial(input, num_samples: int, replacement: bool = False, *,
     r = rng(generator)
     if not replacement:
         if num_samples > n_cat:
-            raise RuntimeError(f"multinomial: cannot sample n_sample ({num_samples}) > "
-                               f"prob_dist.size(-1) ({n_cat}) samples without replacement")
-        if num_samples > int((rows > 0).sum(-1).min()):
-            raise RuntimeError("multinomial: invalid multinomial distribution (with "
-                               "replacement=False, not enough non-negative category to sample)")
+            raise RuntimeError(f"multinomial: cannot sample n_sample > prob_dist.size(-1) "
+                               f"samples without replacement ({num_samples} > {n_cat})")
         with np.errstate(divide="ignore"):
             keys = np.log(rows) + r.gumbel(size=rows.shape)
         out = np.argsort(-keys, axis=-1, kind="stable")[:, :num_samples]
     else:
         cdf = np.cumsum(rows / rows.sum(-1, keepdims=True), axis=-1)
         u = r.random((rows.shape[0], num_samples))
-        out = np.minimum((u[:, :, None] > cdf[:, None, :]).sum(-1), n_cat - 1)
+        out = np.minimum((u[:, :, None] >= cdf[:, None, :]).sum(-1), n_cat - 1)
     out = out.astype(np.int64)
     return _wrap(out.reshape(num_samples) if p.ndim == 1 else out)
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     shape, d = _like(input, dtype)
+    d = _float_dtype(d, "check_uniform_bounds")
     return _finish(_uniform(shape, d, None), requires_grad, device)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     shape, d = _like(input, dtype)
+    d = _float_dtype(d, "normal_kernel_cpu")
     return _finish(_normal(shape, d, None), requires_grad, device)
 
 
@@ -410,7 +518,8 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None,
     if high is None:
         low, high = 0, low
     shape, d = _like(input, dtype)
-    return _finish(rng(None).integers(low, high, size=shape).astype(d), requires_grad, device)
+    _int_range(low, high, d, "random_")
+    return _finish(_integers(None, low, high, shape).astype(d), requires_grad, device)
 
 
 Tensor.bernoulli = bernoulli
@@ -428,6 +537,23 @@ def _fill(self: Tensor, values, name: str) -> Tensor:
     return self
 
 
+def _fill_value(value, d: np.dtype) -> np.ndarray:
+    """A number as a 0-d array of dtype ``d``; it must fit, as PyTorch checks (unsigned types
+    take negative integers down to -max, which wrap around)."""
+    if not isinstance(value, (bool, np.bool_)) and d.kind != "b":
+        if d.kind == "f":
+            bad = math.isfinite(value) and abs(value) > float(np.finfo(d).max)
+        else:
+            info = np.iinfo(d)
+            v = int(value) if math.isfinite(value) else value
+            bad = v > info.max or (v < -info.max if info.min == 0 else v < info.min)
+        if bad:
+            raise RuntimeError(f"value cannot be converted to type {dtypes.from_np(d)} without "
+                               f"overflow: {value}")
+    with np.errstate(invalid="ignore"):
+        return np.asarray(value).astype(d)
+
+
 @tensor_method
 def zero_(self) -> Tensor:
     return _fill(self, 0, "zero_")
@@ -442,6 +568,8 @@ def fill_(self, value) -> Tensor:
         if check_inplace(self, "fill_", value):
             return apply_inplace(self, "fill_", lambda s, v: s * 0 + v.to(s.dtype), value)
         value = value._data
+    else:
+        value = _fill_value(value, self._data.dtype)
     return _fill(self, value, "fill_")
 
 
@@ -449,7 +577,8 @@ def fill_(self, value) -> Tensor:
 def copy_(self, src, non_blocking: bool = False) -> Tensor:
     """Copy ``src`` (broadcast, cast to self's dtype) into self;  ∂L/∂src = g."""
     if not isinstance(src, Tensor):
-        src = _wrap(np.asarray(src))
+        raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not "
+                        f"{type(src).__name__}")
     try:
         np.broadcast_to(src._data, self._data.shape)
     except ValueError:
@@ -464,29 +593,58 @@ def copy_(self, src, non_blocking: bool = False) -> Tensor:
 
 @tensor_method
 def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
-    return _fill(self, _uniform(self._data.shape, self._data.dtype, generator, a, b), "uniform_")
+    """Fill with samples uniform on [a, b)."""
+    d = _float_dtype(self._data.dtype, "check_uniform_bounds")
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > "
+                           f"to={b}")
+    return _fill(self, _uniform(self._data.shape, d, generator, a, b), "uniform_")
 
 
 @tensor_method
 def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
-    return _fill(self, _normal(self._data.shape, self._data.dtype, generator, mean, std),
-                 "normal_")
+    """Fill with samples of N(mean, std²)."""
+    d = _float_dtype(self._data.dtype, "normal_kernel_cpu")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    return _fill(self, _normal(self._data.shape, d, generator, mean, std), "normal_")
 
 
 @tensor_method
 def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
+    """Fill with 1 with probability p (a number or a tensor of probabilities), else 0."""
     probs = p._data if isinstance(p, Tensor) else p
+    if np.any((np.asarray(probs) < 0) | (np.asarray(probs) > 1)):
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p="
+                           f"{p if not isinstance(p, Tensor) else 'a tensor outside it'}")
     return _fill(self, rng(generator).random(self._data.shape) < probs, "bernoulli_")
 
 
 @tensor_method
 def random_(self, from_: int = 0, to: int | None = None, *, generator=None) -> Tensor:
+    """Fill with integers uniform on [from, to); ``random_(to)`` is [0, to), and ``random_()``
+    runs up to the dtype's largest value (for floats, the largest integer of exact
+    neighbours: 2²⁴ for float32)."""
+    d = self._data.dtype
     if to is None:
-        from_, to = 0, from_ if from_ else (2 ** 24 if self._data.dtype.kind == "f" else
-                                            np.iinfo(self._data.dtype).max)
-    return _fill(self, rng(generator).integers(from_, to, self._data.shape), "random_")
+        if from_:
+            from_, to = 0, from_
+        elif d.kind == "f":
+            to = 2 ** (np.finfo(d).nmant + 1) + 1
+        elif d.kind == "b":
+            to = 2
+        else:
+            to = int(np.iinfo(d).max) + 1
+    _int_range(from_, to, d, "random_")
+    return _fill(self, _integers(generator, from_, to, self._data.shape), "random_")
 
 
 @tensor_method
 def exponential_(self, lambd: float = 1.0, *, generator=None) -> Tensor:
+    """Fill with samples of density λ·exp(-λx)."""
+    if self._data.dtype.kind != "f":
+        raise RuntimeError(f"Exponential distribution is a continuous probability distribution. "
+                           f"dtype must be a floating point but you specified {self.dtype}")
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     return _fill(self, rng(generator).exponential(1.0 / lambd, self._data.shape), "exponential_")

@@ -28,12 +28,15 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
 def _unary(name: str, node: str, forward, vjp, *, uses_output: bool = False,
-           to_float: bool = True, quiet: bool = False, doc: str = ""):
+           to_float: bool = True, quiet: bool = False, kinds: str = "fiub", doc: str = ""):
     """Define ``name(input)`` = forward(array) with gradient ``vjp(g, x, y)``, plus its method
-    and in-place form ``name_``. ``vjp=None`` marks an op with no gradient flow."""
+    and in-place form ``name_``. ``kinds``: the NumPy dtype kinds the op accepts (as PyTorch,
+    e.g. no ``floor`` of a bool tensor)."""
 
     def op(input: Tensor) -> Tensor:
         x = input._data
+        if x.dtype.kind not in kinds:
+            raise NotImplementedError(f"{name}: not implemented for {input.dtype} tensors")
         if to_float:
             x = float_array(x)
         if quiet:
@@ -58,16 +61,68 @@ def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
+# Rational approximations of erf and erfc from the Cephes library (S. L. Moshier), highest
+# power first: erf(z) = z·T(z²)/U(z²) for z < 1, erfc(z) = e^(−z²)·P(z)/Q(z) for 1 ≤ z < 8 and
+# e^(−z²)·R(z)/S(z) beyond; relative error about 1e-16.
+_ERF_T = (9.60497373987051638749E0, 9.00260197203842689217E1, 2.23200534594684319226E3,
+          7.00332514112805075473E3, 5.55923013010394962768E4)
+_ERF_U = (1.0, 3.35617141647503099647E1, 5.21357949780152679795E2, 4.59432382970980127987E3,
+          2.26290000613890934246E4, 4.92673942608635921086E4)
+_ERFC_P = (2.46196981473530512524E-10, 5.64189564831068821977E-1, 7.46321056442269912687E0,
+           4.86371970985681366614E1, 1.96520832956077098242E2, 5.26445194995477358631E2,
+           9.34528527171957607540E2, 1.02755188689515710272E3, 5.57535335369399327526E2)
+_ERFC_Q = (1.0, 1.32281951154744992508E1, 8.67072140885989742329E1, 3.54937778887819891062E2,
+           9.75708501743205489753E2, 1.82390916687909736289E3, 2.24633760818710981792E3,
+           1.65666309194161350182E3, 5.57535340817727675546E2)
+_ERFC_R = (5.64189583547755073984E-1, 1.27536670759978104416E0, 5.01905042251180477414E0,
+           6.16021097993053585195E0, 7.40974269950448939160E0, 2.97886665372100240670E0)
+_ERFC_S = (1.0, 2.26052863220117276590E0, 9.39603524938001434673E0, 1.20489539808096656605E1,
+           1.70814450747565897222E1, 9.60896809063285878198E0, 3.36907645100081516050E0)
+
+
+def _poly(coefs, z: np.ndarray) -> np.ndarray:
+    r = np.full_like(z, coefs[0])
+    for c in coefs[1:]:
+        r = r * z + c
+    return r
+
+
 def _erf(x: np.ndarray) -> np.ndarray:
-    """erf(x) = 1 − erfc(x), erfc by the Chebyshev fit erfc(z) ≈ t·exp(−z² + P(t)),
-    t = 1 / (1 + z/2), fractional error below 1.2e-7 for all x."""
+    """erf(x) = (2/√π)∫₀ˣ e^(−t²) dt in float64 by the rational fits above, then cast back."""
     z = np.abs(x).astype(np.float64)
-    t = 1.0 / (1.0 + 0.5 * z)
-    p = (-1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
-        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (
-            -0.82215223 + t * 0.17087277)))))))))
-    erfc = t * np.exp(-z * z + p)
-    return np.copysign(1.0 - erfc, x).astype(x.dtype)
+    out = np.empty_like(z)
+    small = z < 1
+    s = z[small]
+    out[small] = s * _poly(_ERF_T, s * s) / _poly(_ERF_U, s * s)
+    big = ~small
+    b = np.minimum(z[big], 30.0)        # erfc(30) underflows to 0; keeps P/Q finite (NaN stays)
+    ratio = np.where(b < 8, _poly(_ERFC_P, b) / _poly(_ERFC_Q, b),
+                     _poly(_ERFC_R, b) / _poly(_ERFC_S, b))
+    out[big] = 1.0 - np.exp(-b * b) * ratio
+    return np.copysign(out, x).astype(x.dtype)
+
+
+def _sign(a: np.ndarray) -> np.ndarray:
+    """sign(x) ∈ {−1, 0, 1}; 0 for NaN and bools unchanged, as PyTorch."""
+    if a.dtype == np.bool_:
+        return a.copy()
+    s = np.sign(a)
+    return np.nan_to_num(np.asarray(s), copy=False) if a.dtype.kind == "f" else s
+
+
+def _square(a: np.ndarray) -> np.ndarray:
+    return np.square(a.astype(np.int64) if a.dtype == np.bool_ else a)
+
+
+def _relu_grad(g, x, y):
+    """g where y > 0 (and where y is NaN), as PyTorch's threshold_backward. The mask is a node
+    of y with gradient 0, so that a double backward through relu reaches its input."""
+    mask = (~(y._data <= 0)).astype(y._data.dtype)
+    return g * record(mask, "ThresholdBackwardBackward0", (y,), _times_zero)
+
+
+def _times_zero(g):
+    return g * 0
 
 
 def _zero_grad(g, x, y):
@@ -93,15 +148,15 @@ sqrt = _unary("sqrt", "SqrtBackward0", np.sqrt, lambda g, x, y: g / (2 * y), use
 rsqrt = _unary("rsqrt", "RsqrtBackward0", lambda a: 1 / np.sqrt(a),
                lambda g, x, y: -0.5 * g * y * y * y, uses_output=True, quiet=True,
                doc="1/√x;  ∂L/∂x = −g·y³ / 2.")
-square = _unary("square", "PowBackward0", np.square, lambda g, x, y: 2 * g * x, to_float=False,
-                doc="x²;  ∂L/∂x = 2g·x.")
+square = _unary("square", "PowBackward0", _square, lambda g, x, y: 2 * g * x, to_float=False,
+                doc="x² (int64 for bool tensors);  ∂L/∂x = 2g·x.")
 reciprocal = _unary("reciprocal", "ReciprocalBackward0", lambda a: 1 / a,
                     lambda g, x, y: -g * y * y, uses_output=True, quiet=True,
                     doc="1/x;  ∂L/∂x = −g / x² = −g·y².")
 abs = _unary("abs", "AbsBackward0", np.abs, lambda g, x, y: g * x.sign(), to_float=False,
-             doc="|x|;  ∂L/∂x = g·sign(x) (0 at x = 0).")
-sign = _unary("sign", "SignBackward0", np.sign, _zero_grad, to_float=False,
-              doc="sign(x) ∈ {−1, 0, 1}; gradient 0.")
+             kinds="fiu", doc="|x|;  ∂L/∂x = g·sign(x) (0 at x = 0).")
+sign = _unary("sign", "SignBackward0", _sign, _zero_grad, to_float=False,
+              doc="sign(x) ∈ {−1, 0, 1} (0 at NaN); gradient 0.")
 sin = _unary("sin", "SinBackward0", np.sin, lambda g, x, y: g * x.cos(),
              doc="sin x;  ∂L/∂x = g·cos x.")
 cos = _unary("cos", "CosBackward0", np.cos, lambda g, x, y: -g * x.sin(),
@@ -123,20 +178,20 @@ tanh = _unary("tanh", "TanhBackward0", np.tanh, lambda g, x, y: g * (1 - y * y),
 sigmoid = _unary("sigmoid", "SigmoidBackward0", _stable_sigmoid,
                  lambda g, x, y: g * y * (1 - y), uses_output=True,
                  doc="Sigmoid (S型函数) y = 1 / (1 + e⁻ˣ);  ∂L/∂x = g·y·(1 − y).")
-relu = _unary("relu", "ReluBackward0", lambda a: np.maximum(a, 0),
-              lambda g, x, y: g * (y > 0), uses_output=True, to_float=False,
+relu = _unary("relu", "ReluBackward0", lambda a: np.maximum(a, 0), _relu_grad,
+              uses_output=True, to_float=False, kinds="fiu",
               doc="ReLU y = max(0, x);  ∂L/∂x = g·1[x > 0] (the notes' indicator 1_{z>0}).")
 erf = _unary("erf", "ErfBackward0", _erf,
              lambda g, x, y: g * _TWO_OVER_SQRT_PI * (-(x * x)).exp(),
              doc="Error function;  ∂L/∂x = g·(2/√π)·e^(−x²).")
-floor = _unary("floor", "FloorBackward0", np.floor, _zero_grad, to_float=False,
+floor = _unary("floor", "FloorBackward0", np.floor, _zero_grad, to_float=False, kinds="fiu",
                doc="⌊x⌋; gradient 0.")
-ceil = _unary("ceil", "CeilBackward0", np.ceil, _zero_grad, to_float=False,
+ceil = _unary("ceil", "CeilBackward0", np.ceil, _zero_grad, to_float=False, kinds="fiu",
               doc="⌈x⌉; gradient 0.")
-trunc = _unary("trunc", "TruncBackward0", np.trunc, _zero_grad, to_float=False,
+trunc = _unary("trunc", "TruncBackward0", np.trunc, _zero_grad, to_float=False, kinds="fiu",
                doc="x rounded toward 0; gradient 0.")
 frac = _unary("frac", "FracBackward0", lambda a: a - np.trunc(a), lambda g, x, y: g,
-              doc="x − trunc(x);  ∂L/∂x = g.")
+              quiet=True, kinds="f", doc="x − trunc(x);  ∂L/∂x = g.")
 absolute = abs
 arcsin, arccos, arctan = asin, acos, atan
 fix = trunc
@@ -148,13 +203,22 @@ Tensor.fix = trunc
 
 @tensor_method
 def round(input, *, decimals: int = 0) -> Tensor:
-    """Round half to even (as PyTorch); gradient 0."""
-    if decimals == 0:
-        out = np.round(input._data)
-    else:
-        s = 10.0 ** decimals
-        out = (np.round(input._data * s) / s).astype(input._data.dtype)
-    return record(out, "RoundBackward0", (input,), lambda g: g * 0)
+    """Round half to even (as PyTorch), to ``decimals`` places: rint(x·10ᵈ)/10ᵈ, or
+    rint(x/10⁻ᵈ)·10⁻ᵈ for d < 0; gradient 0."""
+    x = input._data
+    if x.dtype.kind not in "fiu" or (decimals != 0 and x.dtype.kind != "f"):
+        raise NotImplementedError(f"round: not implemented for {input.dtype} tensors"
+                                  + (f" with decimals={decimals}" if decimals else ""))
+    with np.errstate(over="ignore", invalid="ignore"):
+        if decimals == 0:
+            out = np.round(x)
+        elif decimals > 0:
+            s = 10.0 ** decimals
+            out = np.round(x * s) / s
+        else:
+            s = 10.0 ** -decimals
+            out = np.round(x / s) * s
+    return record(out.astype(x.dtype, copy=False), "RoundBackward0", (input,), _times_zero)
 
 
 @tensor_method
@@ -174,8 +238,9 @@ def clamp(input, min=None, max=None) -> Tensor:
     lo, tlo = operand(min, "clamp") if min is not None else (None, None)
     hi, thi = operand(max, "clamp") if max is not None else (None, None)
     rd = dtypes.result_np(*(v for v in (x, lo, hi) if v is not None))
-    if x.dtype != rd:
-        x = x.astype(rd)
+    # compute in the result dtype: NumPy would widen float32 by a 0-d float64 bound
+    x, lo, hi = (v.astype(rd) if isinstance(v, np.ndarray) and v.dtype != rd else v
+                 for v in (x, lo, hi))
     out = x
     try:
         if lo is not None:
@@ -184,6 +249,9 @@ def clamp(input, min=None, max=None) -> Tensor:
             out = np.minimum(out, hi)
     except ValueError:
         raise broadcast_error("clamp", *(v for v in (x, lo, hi) if v is not None)) from None
+    except OverflowError:
+        raise RuntimeError(f"clamp: bounds min={min}, max={max} cannot be converted to "
+                           f"{dtypes.from_np(rd)} without overflow") from None
     if out is x:
         out = x.copy()
 
@@ -228,7 +296,7 @@ def clamp_max(input, max) -> Tensor:
 
 @tensor_method
 def clamp_(self, min=None, max=None) -> Tensor:
-    return apply_inplace(self, "clamp_", lambda s: clamp(s, min, max))
+    return apply_inplace(self, "clamp_", clamp, min, max)
 
 
 @tensor_method
@@ -245,6 +313,10 @@ Tensor.clip_ = clamp_
 
 
 def _extremum(a, b, name, node, ufunc, a_loses):
+    for i, v in enumerate((a, b)):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"{name}(): argument '{('input', 'other')[i]}' (position {i + 1}) "
+                            f"must be Tensor, not {type(v).__name__}")
     x, y, ta, tb = binary_operands(a, b, name)
     try:
         out = ufunc(x, y)
@@ -299,7 +371,7 @@ def where(condition, input=None, other=None) -> Tensor:
         return (where(c_t, g, 0.0) if tx is not None and tx._rg else None,
                 where(c_t, 0.0, g) if ty is not None and ty._rg else None)
     c_t = condition if isinstance(condition, Tensor) else _wrap(c)
-    return record(out, "WhereBackward0", (tx, ty), backward)
+    return record(out, "WhereBackward0", (tx, ty), backward, saved=(c_t,))
 
 
 Tensor.where = lambda self, condition, other: where(condition, self, other)
@@ -310,6 +382,13 @@ def nan_to_num(input, nan: float = 0.0, posinf: float | None = None,
                neginf: float | None = None) -> Tensor:
     """NaN → nan, ±inf → the largest finite values (or the given ones);  ∂L/∂x = g where x is
     finite, else 0."""
-    out = np.nan_to_num(input._data, nan=nan, posinf=posinf, neginf=neginf)
+    with np.errstate(over="ignore"):
+        out = np.nan_to_num(input._data, nan=nan, posinf=posinf, neginf=neginf)
     return record(out, "NanToNumBackward0", (input,),
                   lambda g: where(input.isfinite(), g, 0.0), saved=(input,))
+
+
+@tensor_method
+def nan_to_num_(self, nan: float = 0.0, posinf: float | None = None,
+                neginf: float | None = None) -> Tensor:
+    return apply_inplace(self, "nan_to_num_", lambda s: nan_to_num(s, nan, posinf, neginf))

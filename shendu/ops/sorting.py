@@ -1,8 +1,9 @@
 """Sorting and selection (排序): sort, argsort, topk, kthvalue, median, unique, searchsorted,
 bucketize.
 
-The values of sort, topk, kthvalue and median are a gather of the input at the chosen
-indices, so their gradient is the gradient of gather: g sent back to those indices.
+The values of sort, topk, kthvalue and median along a dim are a gather of the input at the
+chosen indices, so their gradient is the gradient of gather: g sent back to those indices.
+NaN sorts as the largest value, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ import numpy as np
 
 from ..tensor import Tensor, _wrap, record, tensor_method
 from ._helpers import norm_dim
-from .indexing import gather_backward
-from .reduction import values_indices
+from .reduction import _nonempty, _pick, _share, numpy_names, values_indices
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "unique", "searchsorted",
            "bucketize"]
@@ -28,40 +28,38 @@ def _argsort(x: np.ndarray, d: int, descending: bool) -> np.ndarray:
     return n - 1 - np.flip(i, d)
 
 
-def _select(input, idx: np.ndarray, d: int, node: str, keep_shape=None):
-    """(values, indices) with values = input gathered at idx along d (idx has keepdim shape)."""
-    x = input._data
-    vals = np.take_along_axis(x, idx, axis=d)
-    it = _wrap(idx)
-    v = record(vals, node, (input,), lambda g: gather_backward(g, d, it, x.shape))
-    if keep_shape is not None:
-        return v.reshape(keep_shape), _wrap(idx.reshape(keep_shape))
-    return v, it
-
-
 def _dim(input, dim, name):
+    """The input as an array of at least one dim, and ``dim`` normalised."""
     x = input._data
-    if x.ndim == 0:
-        norm_dim(dim, 1, name)
-        return input.reshape(1), 0, True
-    return input, norm_dim(dim, x.ndim, name), False
+    return (x.reshape(1) if x.ndim == 0 else x), norm_dim(dim, x.ndim, name)
+
+
+def _no_kernel(input, name):
+    if input._data.dtype == np.bool_:
+        raise NotImplementedError(f"{name}(): not implemented for bool input")
 
 
 @tensor_method
+@numpy_names
 def sort(input, dim: int = -1, descending: bool = False, stable: bool = False):
-    """(values, indices) sorted along ``dim``;  ∂L/∂x = g sent back to the original places."""
-    t, d, scalar = _dim(input, dim, "sort")
-    idx = _argsort(t._data, d, descending)
-    v, i = _select(t, idx, d, "SortBackward0", () if scalar else None)
-    return values_indices["sort"](v, i)
+    """(values, indices) sorted along ``dim`` (always stable here);  ∂L/∂x = g sent back to
+    the original places."""
+    x, d = _dim(input, dim, "sort")
+    return _pick(input, _argsort(x, d, descending), d, True,
+                 "SortBackward1" if stable else "SortBackward0", values_indices["sort"])
 
 
 @tensor_method
+@numpy_names
 def argsort(input, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
-    return sort(input, dim, descending, stable).indices
+    """The indices that sort ``input`` along ``dim``."""
+    x, d = _dim(input, dim, "argsort")
+    idx = _argsort(x, d, descending)
+    return _wrap(idx.reshape(input._data.shape))
 
 
 def msort(input) -> Tensor:
+    """Values sorted along dim 0."""
     return sort(input, 0).values
 
 
@@ -69,95 +67,122 @@ Tensor.msort = msort
 
 
 @tensor_method
+@numpy_names
 def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
     """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
-    t, d, scalar = _dim(input, dim, "topk")
-    n = t._data.shape[d]
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("topk(): does not support bool input")
+    x, d = _dim(input, dim, "topk")
+    n = x.shape[d]
     if not 0 <= k <= n:
-        raise RuntimeError(f"topk: selected index k={k} out of range for dimension {d} of size "
-                           f"{n}")
-    idx = np.take(_argsort(t._data, d, largest), np.arange(k), axis=d)
-    v, i = _select(t, idx, d, "TopkBackward0", () if scalar and k else None)
-    return values_indices["topk"](v, i)
+        raise RuntimeError(f"topk(): selected index k={k} out of range for dimension {d} of "
+                           f"size {n}")
+    # a 0-d input takes k = 0 or 1 and gives 0-d results either way, as in PyTorch
+    idx = np.take(_argsort(x, d, largest), np.arange(k if input._data.ndim else 1), axis=d)
+    return _pick(input, idx, d, True, "TopkBackward0", values_indices["topk"])
 
 
 @tensor_method
+@numpy_names
 def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False):
     """The k-th smallest value along ``dim`` (k counts from 1) and its index."""
-    t, d, scalar = _dim(input, dim, "kthvalue")
-    n = t._data.shape[d]
+    _no_kernel(input, "kthvalue")
+    x, d = _dim(input, dim, "kthvalue")
+    _nonempty(input._data, d, "kthvalue")
+    n = x.shape[d]
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k={k} out of range for dimension {d} "
                            f"of size {n}")
-    idx = np.take(_argsort(t._data, d, False), [k - 1], axis=d)
-    shape = () if scalar else (idx.shape if keepdim else np.squeeze(idx, d).shape)
-    v, i = _select(t, idx, d, "KthvalueBackward0", shape)
-    return values_indices["kthvalue"](v, i)
+    idx = np.take(_argsort(x, d, False), [k - 1], axis=d)
+    return _pick(input, idx, d, keepdim, "KthvalueBackward0", values_indices["kthvalue"])
 
 
 @tensor_method
+@numpy_names
 def median(input, dim=None, keepdim: bool = False):
-    """The lower median (the ⌊(n−1)/2⌋-th smallest; NaN if any value is NaN): a 0-d tensor,
-    or (values, indices) along ``dim``."""
+    """The lower median: the ⌊(n−1)/2⌋-th smallest value, or NaN if any value is NaN.
+
+    ``median(x)``: a 0-d tensor (ties and NaNs share the gradient equally, as in PyTorch);
+    ``median(x, dim)``: (values, indices), the gradient going to the index."""
+    _no_kernel(input, "median")
+    x = input._data
     if dim is None:
-        flat = input.reshape(-1)
-        if not flat._data.size:
-            return _wrap(np.asarray(np.nan, flat._data.dtype))
-        n = flat._data.size
-        if np.isnan(flat._data).any():
-            k = int(np.argmax(np.isnan(flat._data)))
-            return flat[k]
-        return kthvalue(flat, (n - 1) // 2 + 1).values
-    t, d, scalar = _dim(input, dim, "median")
-    x = t._data
-    n = x.shape[d]
-    order = _argsort(x, d, False)
+        flat = x.reshape(-1)
+        if not flat.size:
+            out = np.asarray(np.nan, x.dtype)
+        else:
+            nan = np.isnan(flat) if x.dtype.kind == "f" else np.zeros(flat.shape, bool)
+            out = flat[nan][0] if nan.any() else np.sort(flat)[(flat.size - 1) // 2]
+        axes = tuple(range(x.ndim))
+        return record(np.asarray(out), "MedianBackward0", (input,),
+                      lambda g, y: _share(g, input, y, axes, (1,) * x.ndim, False, True),
+                      saved=(input,), save_output=True)
+    xd, d = _dim(input, dim, "median")
+    _nonempty(x, d, "median")
+    n = xd.shape[d]
+    order = _argsort(xd, d, False)
     pos = np.full(np.take(order, [0], axis=d).shape, (n - 1) // 2)
-    nan_any = np.isnan(x).any(axis=d, keepdims=True) if x.dtype.kind == "f" else None
-    if nan_any is not None and nan_any.any():
-        first_nan = np.argmax(np.isnan(np.take_along_axis(x, order, d)), axis=d)
-        pos = np.where(nan_any, np.expand_dims(first_nan, d), pos)
+    if xd.dtype.kind == "f":
+        nan_any = np.isnan(xd).any(axis=d, keepdims=True)
+        if nan_any.any():           # the first NaN in sorted order: NaN is the median
+            first_nan = np.argmax(np.isnan(np.take_along_axis(xd, order, d)), axis=d)
+            pos = np.where(nan_any, np.expand_dims(first_nan, d), pos)
     idx = np.take_along_axis(order, pos, axis=d)
-    shape = () if scalar else (idx.shape if keepdim else np.squeeze(idx, d).shape)
-    v, i = _select(t, idx, d, "MedianBackward1", shape)
-    return values_indices["median"](v, i)
+    return _pick(input, idx, d, keepdim, "MedianBackward1", values_indices["median"])
 
 
 @tensor_method
 def unique(input, sorted: bool = True, return_inverse: bool = False,
            return_counts: bool = False, dim=None):
-    """Distinct values (sorted), optionally with the inverse index and the counts."""
+    """Distinct values (sorted; NaNs are all distinct), optionally with the inverse index and
+    the counts; with ``dim``, distinct slices along it."""
     x = input._data
     if dim is not None:
         d = norm_dim(dim, x.ndim, "unique")
-        res = np.unique(x, return_inverse=return_inverse, return_counts=return_counts, axis=d)
+        if any(s == 0 for i, s in enumerate(x.shape) if i != d):
+            raise RuntimeError(f"unique(): there are 0 sized dimensions, and they aren't "
+                               f"selected, so unique cannot be applied (shape "
+                               f"{list(x.shape)}, dim {d})")
+        res = np.unique(x, return_inverse=True, return_counts=True, axis=d, equal_nan=False)
     else:
-        res = np.unique(x.reshape(-1), return_inverse=return_inverse,
-                        return_counts=return_counts)
-    if not (return_inverse or return_counts):
-        return _wrap(res)
-    res = list(res)
-    out = [_wrap(res[0])]
-    k = 1
+        res = np.unique(x.reshape(-1), return_inverse=True, return_counts=True,
+                        equal_nan=False)
+    values, inverse, counts = res
+    inverse = inverse.astype(np.int64).reshape(x.shape if dim is None else -1)
+    out = [_wrap(values)]
     if return_inverse:
-        inv = res[k].astype(np.int64)
-        out.append(_wrap(inv.reshape(x.shape) if dim is None else inv.reshape(-1)))
-        k += 1
+        out.append(_wrap(inverse))
     if return_counts:
-        out.append(_wrap(res[k].astype(np.int64)))
-    return tuple(out)
+        out.append(_wrap(counts.astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def _side(right: bool, side: str | None) -> str:
+    if side is None:
+        return "right" if right else "left"
+    if side not in ("left", "right"):
+        raise RuntimeError(f"searchsorted(): side can only be 'left' or 'right' but got {side}")
+    if right and side == "left":
+        raise RuntimeError("searchsorted(): side and right can't be set to opposites, got side "
+                           "of left while right was True")
+    return side
 
 
 def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool = False,
                  side: str | None = None, sorter=None) -> Tensor:
-    """Insertion indices that keep the last dimension of ``sorted_sequence`` sorted."""
+    """Insertion indices that keep the last dimension of ``sorted_sequence`` sorted: the first
+    i with seq[i] ≥ v (``side="left"``) or seq[i] > v (``side="right"``)."""
     seq = sorted_sequence._data
     vals = input._data if isinstance(input, Tensor) else np.asarray(input)
-    side = side or ("right" if right else "left")
+    side = _side(right, side)
     if sorter is not None:
+        if sorter._data.shape != seq.shape:
+            raise RuntimeError(f"searchsorted(): boundary and sorter must have the same size, "
+                               f"but got boundary tensor {list(seq.shape)} and got sorter "
+                               f"tensor {list(sorter._data.shape)}")
         seq = np.take_along_axis(seq, sorter._data, axis=-1)
-    if seq.ndim == 1:
-        out = np.searchsorted(seq, vals, side=side)
+    if seq.ndim <= 1:
+        out = np.searchsorted(seq.reshape(-1), vals, side=side)
     else:
         if seq.shape[:-1] != vals.shape[:-1]:
             raise RuntimeError(f"searchsorted(): boundaries tensor should be 1 dimension or the "
@@ -168,9 +193,13 @@ def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool
         rows_v = vals.reshape(-1, vals.shape[-1])
         out = np.stack([np.searchsorted(s, v, side=side) for s, v in zip(rows_s, rows_v)])
         out = out.reshape(vals.shape)
-    return _wrap(out.astype(np.int32 if out_int32 else np.int64))
+    return _wrap(np.asarray(out).astype(np.int32 if out_int32 else np.int64))
 
 
 def bucketize(input, boundaries, *, out_int32: bool = False, right: bool = False) -> Tensor:
-    """Index of the bucket of each value, for 1-D sorted ``boundaries``."""
+    """Index of the bucket of each value, for 1-D sorted ``boundaries``: the first i with
+    boundaries[i] ≥ v (> v when ``right``)."""
+    if boundaries._data.ndim != 1:
+        raise RuntimeError(f"bucketize(): boundaries tensor must be 1 dimension, but got "
+                           f"dim({boundaries._data.ndim})")
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)

@@ -1,0 +1,3 @@
+"""``shendu.utils``: data loading (``shendu.utils.data``)."""
+
+from . import data  # noqa: F401
