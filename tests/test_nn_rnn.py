@@ -231,6 +231,29 @@ def test_dropout_one_feeds_zeros_to_the_next_layer():
     assert_same(h_n[1], torch.tensor(ref_h[0].detach().numpy()))
 
 
+def test_dropout_between_layers_and_its_gradient():
+    """A 2-layer LSTM in training equals layer 0, F.dropout, layer 1 run by hand with the same
+    random stream: values and gradients (the mask is applied to layer 0's output only)."""
+    m = snn.LSTM(IN, H, num_layers=2, dropout=0.4)
+    lower, upper = snn.LSTM(IN, H), snn.LSTM(H, H)
+    state = m.state_dict()
+    lower.load_state_dict({k: v for k, v in state.items() if k.endswith("_l0")})
+    upper.load_state_dict({k.replace("_l1", "_l0"): v for k, v in state.items()
+                           if k.endswith("_l1")})
+    (x,) = arrays((T, B, IN))
+    g = shendu.tensor(arrays((T, B, H), seed=2)[0])
+    xa, xb = shendu.tensor(x, requires_grad=True), shendu.tensor(x, requires_grad=True)
+    shendu.manual_seed(3)
+    out_a, _ = m(xa)
+    shendu.manual_seed(3)
+    out_b, _ = upper(snn.functional.dropout(lower(xb)[0], 0.4, True))
+    assert np.array_equal(out_a.detach().numpy(), out_b.detach().numpy())
+    out_a.backward(g)
+    out_b.backward(g)
+    assert np.allclose(xa.grad.numpy(), xb.grad.numpy(), atol=1e-6)
+    assert np.allclose(m.weight_hh_l0.grad.numpy(), lower.weight_hh_l0.grad.numpy(), atol=1e-6)
+
+
 def test_dropout_warning_and_errors_as_torch():
     with pytest.warns(UserWarning, match="num_layers greater than 1"):
         snn.LSTM(IN, H, dropout=0.2)
@@ -393,13 +416,32 @@ def test_load_torch_state_dict_and_outputs_in_eval():
 
 # ----- autograd details ---------------------------------------------------------------------
 
-def test_double_backward_raises_a_clear_error():
-    m = snn.LSTM(IN, H)
-    x = shendu.tensor(arrays((T, B, IN))[0], requires_grad=True)
-    out, _ = m(x)
-    (g,) = shendu.autograd.grad((out ** 2).sum(), x, create_graph=True)
-    with pytest.raises(RuntimeError, match="not differentiable"):
-        g.sum().backward()
+@pytest.mark.parametrize("cls,kwargs", [
+    ("LSTM", {}), ("LSTM", {"proj_size": 2, "num_layers": 2, "bidirectional": True}),
+    ("GRU", {"num_layers": 2}), ("RNN", {"nonlinearity": "relu"}),
+    ("RNN", {"bidirectional": True, "batch_first": True}), ("LSTMCell", {}), ("GRUCell", {}),
+])
+def test_double_backward_matches_torch(cls, kwargs):
+    """A gradient penalty ‖∂L/∂x‖² differentiated again (create_graph=True)."""
+    s, t = pair(cls, IN, H, **kwargs)
+    (x,) = arrays((B, IN) if cls.endswith("Cell") else (T, B, IN))
+    grads = []
+    for lib, m in ((shendu, s), (torch, t)):
+        xin = lib.tensor(x, requires_grad=True)
+        out = _flatten(m(xin))[0]
+        (g,) = lib.autograd.grad((out ** 2).sum(), xin, create_graph=True)
+        (g ** 2).sum().backward()
+        grads.append([xin.grad] + [p.grad for p in m.parameters()])
+    for i, (a, b) in enumerate(zip(*grads)):
+        assert_same(a, b, 1e-5, 1e-4, f"second-order grad {i}")
+
+
+def test_fused_layer_gradgradcheck_float64():
+    rng = np.random.default_rng(1)
+    shapes = [(2, 1, 2), (1, 2), (1, 3), (12, 2), (12, 2), (12,), (12,), (2, 3)]
+    ts = tuple(shendu.tensor(rng.uniform(-1, 1, s), dtype=shendu.float64, requires_grad=True)
+               for s in shapes)
+    assert shendu.autograd.gradgradcheck(lambda *a: rnn_layer("LSTM", *a), ts)
 
 
 def test_weight_changed_in_place_before_backward_raises():

@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import dtypes
 from ..tensor import Tensor, _wrap, record, tensor_method
+from .shape import broadcast_view
 from ._helpers import float_array, norm_dim, norm_dims
 
 __all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "max", "min", "amax", "amin",
@@ -64,10 +65,12 @@ def _count(shape, axes) -> int:
 
 
 def _spread(g, shape, kshape, keepdim):
-    """Gradient of a reduction, put back in the input's shape (the output's view, expanded)."""
-    if not keepdim:
-        g = g.reshape(kshape)
-    return g.expand(shape)
+    """Gradient of a reduction, put back in the input's shape: g viewed with the reduced dims
+    kept (``kshape``) and broadcast over them, as one op whose own gradient sums them back."""
+    gshape = g._data.shape
+    out = broadcast_view(g._data.reshape(kshape), shape)
+    return record(out, "ExpandBackward0", (g,),
+                  lambda gg: gg.sum_to_size(kshape).reshape(gshape))
 
 
 def _acc(x: np.ndarray, dtype) -> tuple:

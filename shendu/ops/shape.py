@@ -284,9 +284,23 @@ def expand(input, *sizes) -> Tensor:
     if shape == x.shape:
         return input
     in_shape = x.shape
-    t = record(np.broadcast_to(x, shape), "ExpandBackward0", (input,),
+    t = record(broadcast_view(x, shape), "ExpandBackward0", (input,),
                lambda g: g.sum_to_size(in_shape))
     return make_view(t, input)
+
+
+def broadcast_view(a: np.ndarray, shape: tuple) -> np.ndarray:
+    """``np.broadcast_to(a, shape)`` (a read-only view with zero strides), built directly for
+    contiguous arrays: NumPy's general version costs several times more per call, and every
+    reduction's backward expands its gradient this way."""
+    if not a.flags.c_contiguous or not a.size:
+        return np.broadcast_to(a, shape)
+    lead = len(shape) - a.ndim
+    strides = (0,) * lead + tuple(0 if n == 1 and s != 1 else st
+                                  for n, s, st in zip(a.shape, shape[lead:], a.strides))
+    out = np.ndarray(shape, a.dtype, buffer=a, strides=strides)
+    out.flags.writeable = False
+    return out
 
 
 @tensor_method

@@ -9,21 +9,25 @@ Shapes: input (N, C, *S), weight (O, C/groups, *K), output (N, O, *S′) with, p
 How it is computed (one shared N-d core for 1d, 2d and 3d):
 
 * im2col: a strided view of the zero-padded input with one axis per kernel offset and one per
-  output position (no copy), then ONE copy into the layout (C, *K, N, *S′), i.e. a matrix
-  (C·K, N·S′) per group;
-* forward: out = W (O, C·K) @ cols (C·K, N·S′) — one GEMM, groups batched in the same matmul
-  call — then (O, N, *S′) is written to (N, O, *S′) with the bias added on the way;
-* weight gradient: ∂L/∂W = g (O, N·S′) @ colsᵀ — one GEMM;
-* input gradient: dcols = Wᵀ @ g, then col2im adds each kernel offset's slab back into the
-  padded input (a loop over the K kernel offsets, each a strided add over the whole batch).
+  output position (no copy), then ONE copy into the layout (C, *K, n, *S′), i.e. a matrix
+  (C·K, n·S′) per group;
+* forward: out = W (O, C·K) @ cols (C·K, n·S′) — one GEMM, groups batched in the same matmul
+  call — then (O, n, *S′) is written to (n, O, *S′) with the bias added on the way;
+* weight gradient: ∂L/∂W = g (O, n·S′) @ colsᵀ — one GEMM;
+* input gradient: with stride 1 it is itself a convolution (of g, with the flipped and
+  transposed kernel); otherwise dcols = Wᵀ @ g, then col2im adds each kernel offset's slab
+  back into the padded input (a loop over the K kernel offsets, each a strided add).
+
+Two measured refinements: the batch is processed in chunks whose columns fill a few MB, so
+im2col, GEMM and col2im work in cache (the full column matrix is K times the input); and with
+stride 1 along the last dim, the columns are taken on a "wide" grid as wide as the padded
+input, so every kernel offset reads whole rows (long contiguous copies instead of W′-element
+pieces) at the price of a few extra GEMM columns, which are dropped.
 
 The three are bilinear ops and each one's gradients are the other two, so conv is
 differentiable to any order: conv's input-grad is conv_transpose, conv_transpose's input-grad
 is conv, and the weight-grad op's gradients are conv (for g) and conv_transpose (for x).
 1x1 convolutions skip im2col: a batched matmul on the input itself.
-
-The im2col/GEMM buffers are scratch memory reused across calls: the big temporaries would
-otherwise be fresh allocations whose page faults cost as much as the copy itself.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from numpy.lib.stride_tricks import as_strided
 from ...tensor import Tensor, record
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-           "conv_transpose3d", "unfold", "fold"]
+           "conv_transpose3d", "conv_tbc", "unfold", "fold"]
 
 
 # ----- argument handling -------------------------------------------------------------------
@@ -96,15 +100,17 @@ class Geometry:
 # ----- scratch memory and batch chunks ------------------------------------------------------
 
 _LOCAL = threading.local()
-CHUNK_BYTES = 1 << 21   # the columns of one batch chunk: ~2 MB, so they stay in the L2 cache
+CHUNK_BYTES = 1 << 22   # the columns of one batch chunk: ~4 MB, about the L2 caches
 
 
 def _scratch(slot: int, shape: tuple, dtype) -> np.ndarray:
     """An uninitialised array in reusable per-thread memory (slot 0: columns, slot 1: the
-    other GEMM operand). Chunks are small, so this stays small; it spares NumPy a fresh
-    allocation per chunk."""
+    other GEMM operand), sparing NumPy a fresh allocation (and its page faults) per chunk.
+    Chunks are small; the columns of one huge image are not kept."""
     dtype = np.dtype(dtype)
     nbytes = math.prod(shape) * dtype.itemsize
+    if nbytes > 16 * CHUNK_BYTES:
+        return np.empty(shape, dtype)
     bufs = getattr(_LOCAL, "bufs", None)
     if bufs is None:
         bufs = _LOCAL.bufs = [None, None]
@@ -114,11 +120,11 @@ def _scratch(slot: int, shape: tuple, dtype) -> np.ndarray:
     return buf[:nbytes].view(dtype).reshape(shape)
 
 
-def _chunks(n: int, geo: Geometry, itemsize: int):
-    """Batch ranges whose columns (C·K × n_b·S′) fill about CHUNK_BYTES: im2col, the GEMM
+def _chunks(n: int, geo: Geometry, grid: tuple, itemsize: int):
+    """Batch ranges whose columns (C·K × n_b·grid) fill about CHUNK_BYTES: im2col, the GEMM
     and col2im of a chunk then run in cache instead of streaming a K-times-input-sized
     matrix through memory."""
-    per = geo.c * geo.kn * math.prod(geo.out) * itemsize
+    per = geo.c * geo.kn * math.prod(grid) * itemsize
     nb = max(1, min(n, CHUNK_BYTES // max(per, 1)))
     return [(i, min(i + nb, n)) for i in range(0, n, nb)]
 
@@ -134,23 +140,35 @@ def pad_array(x: np.ndarray, geo: Geometry, value=0) -> np.ndarray:
     return xp
 
 
-def windows(xp: np.ndarray, geo: Geometry) -> np.ndarray:
-    """A read-only view (N, C, *K, *S′) of the padded input: [n, c, k…, s′…] is the value
-    kernel offset k sees at output position s′. No copy."""
+def windows(xp: np.ndarray, geo: Geometry, grid: tuple | None = None) -> np.ndarray:
+    """A read-only view (N, C, *K, *grid) of the padded input: [n, c, k…, s′…] is the value
+    kernel offset k sees at output position s′ (grid: the output positions, geo.out unless
+    the wide grid). No copy."""
     st = xp.strides
     sp = st[2:]
-    return as_strided(xp, xp.shape[:2] + geo.k + geo.out,
+    return as_strided(xp, xp.shape[:2] + geo.k + (grid or geo.out),
                       st[:2] + tuple(s * d for s, d in zip(sp, geo.dil))
                       + tuple(s * t for s, t in zip(sp, geo.stride)), writeable=False)
 
 
-def col2im_add(acc: np.ndarray, src: np.ndarray, geo: Geometry) -> None:
-    """The adjoint of ``windows``, in place: src (N, C, *K, *S′) (any strides) added into the
-    padded acc (N, C, *Sp) — each position gets the values of every window that read it.
+def _slab(acc: np.ndarray, geo: Geometry, kidx: tuple, grid: tuple) -> np.ndarray:
+    """The writable view of the padded acc (N, C, *Sp) that kernel offset kidx reads at each
+    output position of the grid (injective, so adding into it is safe)."""
+    st = acc.strides
+    base = acc[(slice(None), slice(None)) + tuple(slice(i * d, None)
+                                                  for i, d in zip(kidx, geo.dil))]
+    return as_strided(base, acc.shape[:2] + grid,
+                      st[:2] + tuple(s * t for s, t in zip(st[2:], geo.stride)))
+
+
+def col2im_add(acc: np.ndarray, src: np.ndarray, geo: Geometry, grid=None) -> None:
+    """The adjoint of ``windows``, in place: src (N, C, *K, *grid) (any strides) added into
+    the padded acc (N, C, *Sp) — each position gets the values of every window that read it.
     One strided add over the whole batch per kernel offset."""
+    grid = grid or geo.out
     lead = (slice(None), slice(None))
     for kidx in np.ndindex(*geo.k):
-        dst = acc[lead + geo.offset_slices(kidx)]
+        dst = _slab(acc, geo, kidx, grid)
         np.add(dst, src[lead + kidx], out=dst)
 
 
@@ -161,20 +179,55 @@ def col2im(src: np.ndarray, geo: Geometry) -> np.ndarray:
     return np.ascontiguousarray(acc[(slice(None), slice(None)) + geo.interior()])
 
 
-def _im2col(xp: np.ndarray, geo: Geometry) -> np.ndarray:
-    """Columns of a padded batch chunk, (groups, C/groups·K, n·S′), in scratch slot 0."""
+def _wide_grid(geo: Geometry) -> tuple:
+    """The output grid the columns are computed on. With stride 1 along the last dim, the
+    last output dim is widened to the padded input width: each kernel offset then reads whole
+    rows (for stride 1 everywhere, one contiguous run per plane), so im2col and col2im copy
+    long runs instead of W′-element pieces; the extra columns read into the next row (or a
+    zero tail) and are dropped. Used when that costs at most half again the GEMM work."""
+    wp = geo.padded()[-1]
+    if geo.stride[-1] == 1 and 2 * wp <= 3 * geo.out[-1]:
+        return geo.out[:-1] + (wp,)
+    return geo.out
+
+
+def _buffer(n: int, c: int, geo: Geometry, grid: tuple, dtype, channels_first=False):
+    """A zeroed padded array (n, C, *Sp) whose planes are followed by the tail the wide
+    grid reads past the last row ((C, n, …) in memory when ``channels_first``)."""
+    tail = (geo.k[-1] - 1) * geo.dil[-1] if grid != geo.out else 0
+    pl = math.prod(geo.padded())
+    flat = np.zeros((c, n, pl + tail) if channels_first else (n, c, pl + tail), dtype)
+    nd = flat[..., :pl].reshape(flat.shape[:2] + geo.padded())
+    return nd.swapaxes(0, 1) if channels_first else nd
+
+
+def _padded_input(x: np.ndarray, geo: Geometry, grid: tuple) -> np.ndarray:
+    if grid == geo.out:
+        return pad_array(x, geo)
+    xp = _buffer(x.shape[0], x.shape[1], geo, grid, x.dtype)
+    xp[(slice(None), slice(None)) + geo.interior()] = x
+    return xp
+
+
+def _im2col(xp: np.ndarray, geo: Geometry, grid: tuple) -> np.ndarray:
+    """Columns of a padded batch chunk, (groups, C/groups·K, n·grid), in scratch slot 0."""
     n, d = xp.shape[0], geo.d
-    v = windows(xp, geo)
+    v = windows(xp, geo, grid)
     v = v.transpose((1,) + tuple(range(2, 2 + d)) + (0,) + tuple(range(2 + d, 2 + 2 * d)))
     cols = _scratch(0, v.shape, xp.dtype)
     np.copyto(cols, v)
-    return cols.reshape(geo.groups, geo.c // geo.groups * geo.kn, n * math.prod(geo.out))
+    return cols.reshape(geo.groups, geo.c // geo.groups * geo.kn, n * math.prod(grid))
 
 
-def _channels_major(g: np.ndarray, geo: Geometry) -> np.ndarray:
-    """A chunk of g (n, O, *S′) as (groups, O/groups, n·S′), in scratch slot 1."""
-    gt = _scratch(1, (g.shape[1], g.shape[0]) + g.shape[2:], g.dtype)
-    np.copyto(gt, g.swapaxes(0, 1))
+def _channels_major(g: np.ndarray, geo: Geometry, grid: tuple) -> np.ndarray:
+    """A chunk of g (n, O, *S′) as (groups, O/groups, n·grid) in scratch slot 1, zero in the
+    wide grid's extra columns."""
+    gt = _scratch(1, (g.shape[1], g.shape[0]) + grid, g.dtype)
+    if grid != geo.out:
+        gt[..., geo.out[-1]:] = 0
+        np.copyto(gt[..., :geo.out[-1]], g.swapaxes(0, 1))
+    else:
+        np.copyto(gt, g.swapaxes(0, 1))
     return gt.reshape(geo.groups, g.shape[1] // geo.groups, -1)
 
 
@@ -196,13 +249,15 @@ def conv_forward(x: np.ndarray, w: np.ndarray, b, geo: Geometry) -> np.ndarray:
         if b is not None:
             out += b.reshape(bshape)
         return out
-    xp = pad_array(x, geo)
+    grid = _wide_grid(geo)
+    crop = (Ellipsis, slice(0, geo.out[-1]))
+    xp = _padded_input(x, geo, grid)
     wg = w.reshape(g, og, -1)
     out = np.empty((n, o) + geo.out, x.dtype)
-    for i, j in _chunks(n, geo, x.dtype.itemsize):
-        cols = _im2col(xp[i:j], geo)
+    for i, j in _chunks(n, geo, grid, x.dtype.itemsize):
+        cols = _im2col(xp[i:j], geo, grid)
         tmp = np.matmul(wg, cols, out=_scratch(1, (g, og, cols.shape[2]), x.dtype))
-        src = tmp.reshape((o, j - i) + geo.out).swapaxes(0, 1)
+        src = tmp.reshape((o, j - i) + grid)[crop].swapaxes(0, 1)
         if b is None:
             np.copyto(out[i:j], src)
         else:
@@ -223,14 +278,34 @@ def conv_input_grad(gy: np.ndarray, w: np.ndarray, geo: Geometry) -> np.ndarray:
         dx = np.zeros((n, geo.c) + geo.sp, gy.dtype)
         dx[(slice(None), slice(None)) + tuple(slice(None, None, s) for s in geo.stride)] = dxs
         return dx
-    wt = w.reshape(g, og, -1).swapaxes(1, 2)
-    # accumulate channels-first: the columns are laid out (C, K, n, S′)
-    acc = np.zeros((geo.c, n) + geo.padded(), gy.dtype).swapaxes(0, 1)
-    for i, j in _chunks(n, geo, gy.dtype.itemsize):
-        gt = _channels_major(gy[i:j], geo)
+    kd = tuple(d * (k - 1) for d, k in zip(geo.dil, geo.k))
+    if geo.c >= geo.o and all(s == 1 for s in geo.stride) and all(
+            a <= e and b <= e for a, b, e in zip(geo.lo, geo.hi, kd)):
+        # stride 1: the input gradient is itself a convolution, of gy padded by D·(K−1) − P
+        # with the flipped, transposed kernel — im2col copies instead of col2im's adds
+        # (measured faster unless the layer widens the channels: then its GEMM is thin)
+        flip = (slice(None), slice(None)) + (slice(None, None, -1),) * geo.d
+        wf = w.reshape((g, og, cg) + geo.k).swapaxes(1, 2).reshape((geo.c, og) + geo.k)[flip]
+        tgeo = Geometry(geo.k, geo.stride, geo.dil, tuple(e - a for a, e in zip(geo.lo, kd)),
+                        tuple(e - b for b, e in zip(geo.hi, kd)), geo.out, geo.o, geo.c, g)
+        return conv_forward(gy, np.ascontiguousarray(wf), None, tgeo)
+    grid = _wide_grid(geo)
+    d = geo.d
+    if g == 1:      # columns in (K, C) row order: each kernel offset's slab is one block
+        wt = w.reshape(og, cg, geo.kn).transpose(2, 1, 0).reshape(1, geo.kn * cg, og)
+    else:
+        wt = w.reshape(g, og, -1).swapaxes(1, 2)
+    # accumulate channels-first: the columns are laid out (C, n, grid) per kernel offset
+    acc = _buffer(n, geo.c, geo, grid, gy.dtype, channels_first=True)
+    for i, j in _chunks(n, geo, grid, gy.dtype.itemsize):
+        gt = _channels_major(gy[i:j], geo, grid)
         dcols = np.matmul(wt, gt, out=_scratch(0, (g, cg * geo.kn, gt.shape[2]), gy.dtype))
-        src = dcols.reshape((geo.c,) + geo.k + (j - i,) + geo.out)
-        col2im_add(acc[i:j], np.moveaxis(src, 1 + geo.d, 0), geo)
+        if g == 1:
+            src = dcols.reshape(geo.k + (geo.c, j - i) + grid)
+            src = src.transpose((d + 1, d) + tuple(range(d)) + tuple(range(d + 2, 2 * d + 2)))
+        else:
+            src = np.moveaxis(dcols.reshape((geo.c,) + geo.k + (j - i,) + grid), 1 + d, 0)
+        col2im_add(acc[i:j], src, geo, grid)
     return np.ascontiguousarray(acc[(slice(None), slice(None)) + geo.interior()])
 
 
@@ -244,12 +319,13 @@ def conv_weight_grad(x: np.ndarray, gy: np.ndarray, geo: Geometry) -> np.ndarray
         xs = _strided_view(x, geo).reshape(n, g, cg, -1)
         dw = np.matmul(gy.reshape(n, g, og, -1), xs.swapaxes(2, 3)).sum(0)
         return dw.reshape(wshape)
-    xp = pad_array(x, geo)
+    grid = _wide_grid(geo)
+    xp = _padded_input(x, geo, grid)
     dw = np.zeros((g, og, cg * geo.kn), x.dtype)
     part = np.empty(dw.shape[1:], x.dtype)
-    for i, j in _chunks(n, geo, x.dtype.itemsize):
-        cols = _im2col(xp[i:j], geo)
-        gt = _channels_major(gy[i:j], geo)
+    for i, j in _chunks(n, geo, grid, x.dtype.itemsize):
+        cols = _im2col(xp[i:j], geo, grid)
+        gt = _channels_major(gy[i:j], geo, grid)
         # one 2-D GEMM per group: NumPy's stacked matmul does not call BLAS when the second
         # operand is transposed (~50x slower)
         for q in range(g):
@@ -485,6 +561,18 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     """3-D transposed convolution: input (N, C_in, D, H, W), weight (C_in, C_out/groups, *K)."""
     return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups,
                              dilation, 3)
+
+
+def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tensor:
+    """1-D convolution in (time, batch, channels) layout: input (T, N, C_in), weight
+    (K, C_in, C_out), bias (C_out,) → (T′, N, C_out), T′ = T + 2·pad − K + 1."""
+    x, w = input._data, weight._data
+    if x.ndim != 3 or w.ndim != 3 or x.shape[2] != w.shape[1]:
+        raise RuntimeError(f"conv_tbc: expected input (T, N, {w.shape[1] if w.ndim == 3 else 'C'}"
+                           f") and weight (K, C_in, C_out), got input {list(x.shape)} and "
+                           f"weight {list(w.shape)}")
+    out = conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=pad)
+    return out.permute(2, 0, 1)
 
 
 # ----- unfold (im2col) and fold (col2im) -----------------------------------------------------

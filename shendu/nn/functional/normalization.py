@@ -37,7 +37,11 @@ def _sum(a: np.ndarray, red: tuple) -> np.ndarray:
     """Σ over ``red`` ((2,) or (0, 2)) of a 3-D array, keepdims: the contiguous last axis
     first, as a product with a vector of ones (BLAS: twice as fast as ``sum``, and blocked, so
     still accurate), then the batch axis."""
-    s = (a @ np.ones(a.shape[2], a.dtype))[..., None]
+    k = a.shape[2]
+    if k == 1:                  # (BLAS is slow on one-column matrices; nothing to sum anyway)
+        s = a
+    else:                       # one matrix-vector product, not one per index of A
+        s = (a.reshape(-1, k) @ np.ones(k, a.dtype)).reshape(a.shape[:2] + (1,))
     return s.sum(axis=0, keepdims=True) if red == (0, 2) else s
 
 
@@ -51,7 +55,7 @@ def _expand(v: np.ndarray, x: np.ndarray) -> np.ndarray:
     """A per-group coefficient of shape (1, B, 1) copied out to (1, B, K) when x (A, B, K)
     has several rows per group: NumPy then runs its loops over long contiguous stretches
     instead of K-element rows (about 1.4x faster per pass); the copy is 1/A of x's size."""
-    if v.shape[0] == 1 and x.shape[0] >= 4 and x.shape[2] > 1:
+    if v.shape[0] == 1 and v.shape[2] == 1 and x.shape[0] >= 4 and x.shape[2] > 1:
         return np.broadcast_to(v, (1,) + x.shape[1:]).copy()
     return v
 
@@ -90,16 +94,20 @@ def _normalize(input: Tensor, weight: Tensor | None, bias: Tensor | None, eps: f
     if per_group:
         scale = invstd * w if w is not None else invstd
         y *= _expand(scale, x)                  # one pass for γ and 1/σ ...
-        shift = -d * scale if b is None else b - d * scale
-        y += _expand(shift, x)                  # ... and one for β and the correction
+        shift = b
+        if stats is None:                       # the correction of the mean
+            shift = -d * scale if b is None else b - d * scale
+        if shift is not None:
+            y += _expand(shift, x)              # ... and one for β and the correction
     else:
         if np.any(np.abs(d) * invstd > np.finfo(y.dtype).eps):
             y -= d                              # (only when it shows in float precision)
         y *= invstd
         xhat = y                        # kept for the backward
-        y = xhat.reshape(aff) * w if w is not None else xhat.reshape(aff).copy()
+        y = xhat.reshape(aff)
+        y = y * _expand(w, y) if w is not None else y.copy()
         if b is not None:
-            y += b
+            y += _expand(b, y)
 
     def backward(g):
         if grad_mode.state.enabled:
@@ -161,7 +169,7 @@ def _grouped_backward(g, xhat, invstd, w, xs, red, pshape, batch_stats, input, w
         gb = _wrap(g.sum(axis=paxes).reshape(bias.shape))
     if not input._rg:
         return None, gw, gb
-    gh = (g * w if w is not None else g).reshape(xs)
+    gh = (g * _expand(w, g) if w is not None else g).reshape(xs)
     out, gx = _fresh(input, xs)
     if batch_stats:
         n = xs[2] * (xs[0] if red == (0, 2) else 1)
@@ -176,17 +184,17 @@ def _grouped_backward(g, xhat, invstd, w, xs, red, pshape, batch_stats, input, w
 
 
 def _per_group_backward(g, x, mean, d, invstd, w, red, batch_stats, input, weight, bias):
-    """The same backward in NumPy when γ, β are constant over each statistics group and no
-    graph is recorded: with Σ over the group, n its size and a = γ/σ per group,
+    """The backward in NumPy (no graph recorded) when γ, β are constant over each statistics
+    group (batch and instance norm): with Σ over a group, n its size, a = γ/σ, ḡ = Σ g / n,
 
         Σ g·x̂ = (Σ g·x − μ·Σ g)/σ,   ∂L/∂γ = Σ g·x̂,   ∂L/∂β = Σ g,
-        ∂L/∂x = a·g − (a/σ)·(Σ g·x̂ / n)·(x − μ) − a·Σ g / n      (batch statistics)
+        ∂L/∂x = a·(g − ḡ + k·(x − μ)),   k = −(Σ g·x̂)/(n·σ)      (batch statistics)
 
-    so ∂L/∂x = a·g + b·x + c with per-group b, c: x̂ is never formed. The mean is
-    μ = mean + d (its float32 value and the correction of the forward)."""
+    with per-group coefficients only: x̂ is never formed, and ∂L/∂x takes four passes over
+    one new array. The mean is μ = mean + d (its float value and the forward's correction)."""
     mu = mean + d
     if np.any(np.abs(mean) * invstd > 8.0):
-        # |μ| ≫ σ: Σ g·x − μ·Σ g and b·x + c would cancel most digits; center x first
+        # |μ| ≫ σ: Σ g·x − μ·Σ g and k·x − k·μ would cancel most digits; center x first
         x, mu = x - _expand(mean, x), d
     sg = _sum(g, red)
     sgxhat = (_dot(g, x, red) - mu * sg) * invstd
@@ -197,14 +205,17 @@ def _per_group_backward(g, x, mean, d, invstd, w, red, batch_stats, input, weigh
         gb = _wrap((sg if red == (0, 2) else sg.sum(axis=0)).reshape(bias.shape))
     if not input._rg:
         return None, gw, gb
-    a = invstd * w if w is not None else invstd
+    a = _expand(invstd * w if w is not None else invstd, x)
     out, gx = _fresh(input, x.shape)
-    np.multiply(g, _expand(a, x), out=gx)
     if batch_stats:
         n = x.shape[2] * (x.shape[0] if red == (0, 2) else 1)
-        b = a * invstd * sgxhat * (-1.0 / n)
-        gx += x * _expand(b, x)
-        gx += _expand(b * -mu - a * sg * (1.0 / n), x)
+        k = invstd * sgxhat * (-1.0 / n)
+        np.multiply(x, _expand(k, x), out=gx)
+        gx += _expand(-k * mu - sg * (1.0 / n), x)
+        gx += g
+        gx *= a
+    else:
+        np.multiply(g, a, out=gx)
     return _wrap(out), gw, gb
 
 

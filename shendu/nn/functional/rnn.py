@@ -20,7 +20,9 @@ Speed: the input projections of all time steps are one GEMM; each step is one GE
 h W_hhᵀ for all gates of the whole batch plus a few in-place element-wise passes. The
 backward is a hand-written loop back through time (BPTT) with the closed-form cell
 derivative and one GEMM per step for ∂L/∂h_{t−1}; the weight gradients are one GEMM each over
-all time steps at the end. That backward is computed on arrays: double backward raises.
+all time steps at the end. That backward is computed on arrays; when it must itself be
+differentiable (``create_graph=True``, for double backward), the layer is re-run as a
+composition of shendu ops and differentiated by autograd instead.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ import functools
 import numpy as np
 
 from ... import dtypes
+from ...autograd import grad
 from ...autograd.grad_mode import is_grad_enabled
+from ...ops.shape import stack
 from ...tensor import Tensor, _wrap, record_multi
 
 __all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell"]
@@ -108,6 +112,8 @@ def rnn_layer(mode: str, input: Tensor, hx: Tensor | None, cx: Tensor | None, w_
         outs = tuple(o.copy() for o in outs)
 
     def backward(g_out, g_hn, g_cn=None):
+        if is_grad_enabled():       # create_graph=True: the gradients must be differentiable
+            return _differentiable_grads(mode, inputs, reverse, (g_out, g_hn, g_cn))
         grads = tuple(None if g is None else g._data for g in (g_out, g_hn, g_cn))
         back = _backprop(w_hh._data, perm, fold)
         if mode == "LSTM":
@@ -125,7 +131,7 @@ def rnn_layer(mode: str, input: Tensor, hx: Tensor | None, cx: Tensor | None, w_
         return _grads(inputs, X1, order, state, reverse, dgx, dgh, dh, dc, dhs)
 
     saved = tuple(t for t in inputs if t is not None) + (X1,) + state
-    return record_multi(outs, _NODE[mode], inputs, backward, saved=saved, once=True)
+    return record_multi(outs, _NODE[mode], inputs, backward, saved=saved)
 
 
 def rnn_tanh_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
@@ -502,6 +508,49 @@ def _rnn_backward(state, back, relu, g_out, g_hn, reverse):
             d *= dh
         back(d, dh)
     return dg, dg, dh, None, None
+
+
+# ----- double backward -----------------------------------------------------------------------
+
+def _composite(mode, inputs, reverse):
+    """The layer as a composition of differentiable shendu ops, one small graph per step:
+    slow, used only to differentiate the backward (double backward)."""
+    x, h, c, w_ih, w_hh, b_ih, b_hh, w_hr = inputs
+    T, B = x.shape[:2]
+    H = w_ih.shape[0] // _GATES[mode]
+    if h is None:
+        h = _wrap(np.zeros((B, w_hh.shape[1]), x._data.dtype))
+    if c is None and mode == "LSTM":
+        c = _wrap(np.zeros((B, H), x._data.dtype))
+    outs = [None] * T
+    for t in _steps(T, reverse):
+        gi = x[t] @ w_ih.T if b_ih is None else x[t] @ w_ih.T + b_ih
+        gh = h @ w_hh.T if b_hh is None else h @ w_hh.T + b_hh
+        if mode == "GRU":
+            ir, iz, i_n = gi.chunk(3, 1)
+            hr, hz, h_n = gh.chunk(3, 1)
+            r, z = (ir + hr).sigmoid(), (iz + hz).sigmoid()
+            n = (i_n + r * h_n).tanh()
+            h = n + z * (h - n)
+        elif mode == "LSTM":
+            i, f, g, o = (gi + gh).chunk(4, 1)
+            c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+            h = o.sigmoid() * c.tanh()
+            if w_hr is not None:
+                h = h @ w_hr.T
+        else:
+            h = (gi + gh).relu() if mode == "RNN_RELU" else (gi + gh).tanh()
+        outs[t] = h
+    return (stack(outs), h) + ((c,) if mode == "LSTM" else ())
+
+
+def _differentiable_grads(mode, inputs, reverse, grads):
+    outs = _composite(mode, inputs, reverse)
+    pairs = [(o, g) for o, g in zip(outs, grads) if g is not None]
+    wrt = [t for t in inputs if t is not None and t._rg]
+    res = iter(grad([o for o, _ in pairs], wrt, [g for _, g in pairs], create_graph=True,
+                    allow_unused=True))
+    return tuple(next(res) if t is not None and t._rg else None for t in inputs)
 
 
 # ----- gradients of the inputs and weights, shared by every mode ----------------------------

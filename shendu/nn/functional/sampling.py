@@ -6,9 +6,11 @@ interpolate is separable: each output along a spatial dim is a fixed weighted su
 input positions along that dim ("taps": 1 for nearest, 2 for linear, 4 for cubic, more when
 antialiasing), so the N-d resize is one taps op per dim, the last dim first (as PyTorch, so
 float rounding matches). Indices and weights follow PyTorch's formulas in the input's
-precision. The taps op and its adjoint (adding each output's gradient back at its taps, by a
-segmented sum since tap indices never decrease) are each other's gradient, so resizing is
-differentiable to any order.
+precision (emulating PyTorch's fused multiply-add where its coordinates use one). The taps op
+and its adjoint (adding each output's gradient back at its taps, by a segmented sum since tap
+indices never decrease) are each other's gradient, so resizing is differentiable to any order.
+Measured fast paths: for small sizes both are one matmul with the dense (out, in)
+interpolation matrix; integer nearest upsampling is a repeat and a reshaped sum.
 
 grid_sample is written with shendu ops (a gather at the sampled corners times weights that
 are polynomials in the grid), so it is differentiable in both the input and the grid.
@@ -22,7 +24,8 @@ import warnings
 import numpy as np
 
 from ...tensor import Tensor, _wrap, record
-from .pooling import _plane_gather, adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
+from .pooling import (_along, _plane_gather, adaptive_avg_pool1d, adaptive_avg_pool2d,
+                      adaptive_avg_pool3d)
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle",
            "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle", "affine_grid",
@@ -31,8 +34,23 @@ __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "
 
 # ----- the taps op ---------------------------------------------------------------------------
 
+def _repeats(idx: np.ndarray, w, n: int) -> int:
+    """r when the taps are nearest-neighbour upsampling by an integer factor r (each input
+    repeated r times), else 0: then a repeat and a reshaped sum replace gather and scatter."""
+    m = idx.shape[1]
+    if w is not None or idx.shape[0] != 1 or m % n or m == n:
+        return 0
+    r = m // n
+    return r if np.array_equal(idx[0], np.arange(m) // r) else 0
+
+
 def _taps_forward(a: np.ndarray, axis: int, idx: np.ndarray, w) -> np.ndarray:
     """out[.., o, ..] = Σ_t w[t, o] · a[.., idx[t, o], ..] along ``axis``."""
+    r = _repeats(idx, w, a.shape[axis])
+    if r:
+        return np.repeat(a, r, axis=axis)
+    if _small(idx, a.shape[axis]):
+        return _along(a, axis, _dense(idx, w, a.shape[axis], a.dtype))
     bshape = (-1,) + (1,) * (a.ndim - 1 - axis)
     out = None
     for t in range(idx.shape[0]):
@@ -46,17 +64,36 @@ def _taps_forward(a: np.ndarray, axis: int, idx: np.ndarray, w) -> np.ndarray:
 def _taps_adjoint(g: np.ndarray, axis: int, idx: np.ndarray, w, n: int) -> np.ndarray:
     """The adjoint: g[.., o, ..]·w[t, o] added at idx[t, o]. Tap indices never decrease with
     o, so the outputs sharing an input position are a run: one segmented sum per tap."""
+    r = _repeats(idx, w, n)
+    if r:
+        return g.reshape(g.shape[:axis] + (n, r) + g.shape[axis + 1:]).sum(axis + 1)
+    if _small(idx, n):
+        return _along(g, axis, _dense(idx, w, n, g.dtype).T)
     bshape = (-1,) + (1,) * (g.ndim - 1 - axis)
     shape = g.shape[:axis] + (n,) + g.shape[axis + 1:]
     dx = np.zeros(shape, g.dtype)
-    dxm = np.moveaxis(dx, axis, 0)
+    lead = (slice(None),) * axis
     for t in range(idx.shape[0]):
         gw = g if w is None else g * w[t].reshape(bshape)
         i = idx[t]
         starts = np.flatnonzero(np.r_[True, i[1:] != i[:-1]])
-        sums = np.add.reduceat(np.moveaxis(gw, axis, 0), starts, axis=0)
-        dxm[i[starts]] += sums
+        dx[lead + (i[starts],)] += np.add.reduceat(gw, starts, axis=axis)
     return dx
+
+
+def _small(idx: np.ndarray, n: int) -> bool:
+    """Few enough input × output positions that one BLAS matmul with the dense (out, in)
+    interpolation matrix beats gathering and scattering the taps (measured)."""
+    return idx.shape[1] * n <= 1 << 14
+
+
+def _dense(idx: np.ndarray, w, n: int, dtype) -> np.ndarray:
+    """The (out, in) matrix of the taps."""
+    a = np.zeros((idx.shape[1], n), dtype)
+    rows = np.arange(idx.shape[1])
+    for t in range(idx.shape[0]):
+        np.add.at(a, (rows, idx[t]), 1 if w is None else w[t])
+    return a
 
 
 def _taps(x: Tensor, axis: int, idx: np.ndarray, w) -> Tensor:
@@ -103,7 +140,10 @@ def _source_index(s, n_out, align_corners, cubic, dt):
     o = np.arange(n_out).astype(dt)
     if align_corners:
         return s * o
-    src = s * (o + dt(0.5)) - dt(0.5)
+    # s·(o + ½) − ½ rounded once, as PyTorch's compiled code does with a fused multiply-add
+    # (the product is exact in float64); at coordinates of a few hundred pixels a float32
+    # ulp moves the output by ~1e-5
+    src = (np.float64(s) * (o + dt(0.5)).astype(np.float64) - 0.5).astype(dt)
     return src if cubic else np.maximum(src, dt(0))
 
 
@@ -150,10 +190,13 @@ def _aa_taps(n_in, n_out, scale, align_corners, cubic, dt):
     taps = int(math.ceil(support)) * 2 + 1
     center = (s * (np.arange(n_out) + 0.5)).astype(dt)
     inv = dt(1.0 / s) if s >= 1 else dt(1)
-    xmin = np.maximum((center - support + 0.5).astype(np.int64), 0)
-    xsize = np.clip(np.minimum((center + support + 0.5).astype(np.int64), n_in) - xmin, 0, taps)
+    # PyTorch's mixed float/double arithmetic, step by step
+    xmin = np.maximum(((center - support).astype(np.float64) + 0.5).astype(np.int64), 0)
+    xsize = np.clip(np.minimum(((center + support).astype(np.float64) + 0.5).astype(np.int64),
+                               n_in) - xmin, 0, taps)
     j = np.arange(taps)[:, None]
-    x = np.abs(((j + xmin - center) + 0.5) * inv).astype(dt)
+    x = np.abs((((j + xmin).astype(dt) - center).astype(np.float64) + 0.5)
+               * np.float64(inv)).astype(dt)
     if cubic:
         a = dt(-0.5)
         w = np.where(x < 1, _cubic1(x, a), np.where(x < 2, _cubic2(x, a), dt(0)))
@@ -401,7 +444,8 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
     # coordinates (x, y[, z]) of every output position, x along the last dim, and a 1
     axes = [_base_coords(n, align_corners, dt) for n in spatial]
     mesh = np.meshgrid(*axes, indexing="ij")
-    base = np.stack(list(mesh[::-1]) + [np.ones_like(mesh[0])], axis=-1).reshape(-1, len(spatial) + 1)
+    base = np.stack(list(mesh[::-1]) + [np.ones_like(mesh[0])], axis=-1)
+    base = base.reshape(-1, len(spatial) + 1)
     grid = _wrap(base) @ theta.mT                       # (N, P, d)
     return grid.reshape(size[0], *spatial, len(spatial))
 
@@ -411,7 +455,8 @@ def _unnormalize(coord: np.ndarray, n: int, align_corners: bool):
     dt = coord.dtype.type
     if align_corners:
         return (coord + dt(1)) / dt(2) * dt(n - 1), dt((n - 1) / 2)
-    return ((coord + dt(1)) * dt(n) - dt(1)) / dt(2), dt(n / 2)
+    fused = ((coord + dt(1)).astype(np.float64) * n - 1).astype(dt)   # one rounding, as an FMA
+    return fused / dt(2), dt(n / 2)
 
 
 def _reflect(c: np.ndarray, twice_low: int, twice_high: int):
@@ -526,18 +571,17 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         pix = [_source_coord(cm, s, padding_mode, align_corners) for cm, s in zip(comps, sp)]
         if mode == "nearest":
             coords = [np.rint(p._data).astype(np.int64) for p in pix]
-            out = _gather_corner(input, coords, sp) + _zero_link(grid, (n, c, coords[0].shape[1]))
+            out = _gather_corner(input, coords, sp) + _zero_link(grid, (1, 1, 1))
         else:
             out = _linear_sample(input, pix, sp)
     return out.reshape(n, c, *out_sp)
 
 
-def _zero_link(grid: Tensor, shape) -> Tensor:
-    """A zero tensor that depends on grid with zero gradient: nearest sampling's gradient with
-    respect to the grid is zeros (not None), as in PyTorch."""
-    gshape, dt = grid._data.shape, grid._data.dtype
-    return record(np.zeros((1, 1, 1), dt), "GridSamplerNearestBackward0", (grid,),
-                  lambda g: _wrap(np.zeros(gshape, dt)))
+def _zero_link(t: Tensor, shape) -> Tensor:
+    """zeros(shape) that depends on t with zero gradient, to any order: nearest sampling's
+    gradient with respect to the grid is zeros (not None), as in PyTorch."""
+    return record(np.zeros(shape, t._data.dtype), "GridSamplerNearestBackward0", (t,),
+                  lambda g: _zero_link(t, t._data.shape), saved=(t,))
 
 
 def _linear_sample(inp: Tensor, pix: list, sp: tuple) -> Tensor:

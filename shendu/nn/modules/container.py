@@ -6,7 +6,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 
 from ..parameter import Parameter
-from .module import Module
+from .module import Module, _indent
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
@@ -141,6 +141,24 @@ class ModuleList(Module):
 
     def forward(self, *args, **kwargs):
         raise TypeError("ModuleList is not callable: iterate over it and call its modules")
+
+    def __repr__(self) -> str:
+        """As PyTorch: runs of identical modules print once, as "(0-5): 6 x Block(...)"."""
+        reprs = [repr(m) for m in self]
+        if not reprs:
+            return self._get_name() + "()"
+        runs = []                       # [first index, last index, repr]
+        for i, r in enumerate(reprs):
+            if runs and runs[-1][2] == r:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, r])
+        lines = []
+        for first, last, r in runs:
+            head = f"({first})" if first == last else f"({first}-{last}): {last - first + 1} x"
+            line = f"{head}: {r}" if first == last else f"{head} {r}"
+            lines.append(_indent(line, 2))
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
 
 class ModuleDict(Module):

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ... import ops
+from ...autograd.grad_mode import no_grad
 from .. import functional as F
 from .. import init
 from ..functional.conv import ntuple
@@ -13,7 +16,8 @@ from ..parameter import Parameter
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
-           "ConvTranspose3d", "Unfold", "Fold"]
+           "ConvTranspose3d", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+           "LazyConvTranspose2d", "LazyConvTranspose3d", "Unfold", "Fold"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 _SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
@@ -240,6 +244,114 @@ class ConvTranspose3d(_ConvTranspose):
 
     _d = 3
     _fn = staticmethod(F.conv_transpose3d)
+
+
+class _LazyConvMixin:
+    """in_channels is inferred from the first input (or from a loaded state_dict): until
+    then the weight is empty and ``in_channels`` is 0; the parameters are then filled in
+    place (so an optimizer built before keeps them) and the layer becomes the plain class."""
+
+    _concrete = None
+
+    def reset_parameters(self) -> None:
+        if self.in_channels:               # nothing to initialise before the first input
+            super().reset_parameters()
+
+    def _materialize(self, in_channels: int) -> None:
+        self.in_channels = in_channels
+        g, k = self.groups, self.kernel_size
+        if self._transposed:
+            shape = (in_channels, self.out_channels // g) + k
+        else:
+            shape = (self.out_channels, in_channels // g) + k
+        with no_grad():
+            self.weight._data = np.empty(shape, self.weight._data.dtype)
+        self.__class__ = self._concrete
+        self.reset_parameters()
+
+    def forward(self, input, *args, **kwargs):
+        if self.in_channels == 0:
+            self._materialize(input.shape[1] if input.ndim == self._d + 2 else input.shape[0])
+        return self.forward(input, *args, **kwargs)
+
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
+        w = state_dict.get("weight") if self.in_channels == 0 else None
+        if w is not None:
+            shape = tuple(w.shape)
+            self._materialize(shape[0] if self._transposed else shape[1] * self.groups)
+        return Module.load_state_dict(self, state_dict, strict, assign)
+
+
+class LazyConv1d(_LazyConvMixin, Conv1d):
+    """Conv1d whose in_channels is inferred from the first input."""
+
+    _concrete = Conv1d
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None,
+                 dtype=None):
+        super().__init__(0, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, dtype=dtype)
+
+
+class LazyConv2d(_LazyConvMixin, Conv2d):
+    """Conv2d whose in_channels is inferred from the first input."""
+
+    _concrete = Conv2d
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None,
+                 dtype=None):
+        super().__init__(0, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, dtype=dtype)
+
+
+class LazyConv3d(_LazyConvMixin, Conv3d):
+    """Conv3d whose in_channels is inferred from the first input."""
+
+    _concrete = Conv3d
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None,
+                 dtype=None):
+        super().__init__(0, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, dtype=dtype)
+
+
+class LazyConvTranspose1d(_LazyConvMixin, ConvTranspose1d):
+    """ConvTranspose1d whose in_channels is inferred from the first input."""
+
+    _concrete = ConvTranspose1d
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros",
+                 device=None, dtype=None):
+        super().__init__(0, out_channels, kernel_size, stride, padding, output_padding, groups,
+                         bias, dilation, padding_mode, dtype=dtype)
+
+
+class LazyConvTranspose2d(_LazyConvMixin, ConvTranspose2d):
+    """ConvTranspose2d whose in_channels is inferred from the first input."""
+
+    _concrete = ConvTranspose2d
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros",
+                 device=None, dtype=None):
+        super().__init__(0, out_channels, kernel_size, stride, padding, output_padding, groups,
+                         bias, dilation, padding_mode, dtype=dtype)
+
+
+class LazyConvTranspose3d(_LazyConvMixin, ConvTranspose3d):
+    """ConvTranspose3d whose in_channels is inferred from the first input."""
+
+    _concrete = ConvTranspose3d
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros",
+                 device=None, dtype=None):
+        super().__init__(0, out_channels, kernel_size, stride, padding, output_padding, groups,
+                         bias, dilation, padding_mode, dtype=dtype)
 
 
 class Unfold(Module):

@@ -148,12 +148,11 @@ class RNNBase(Module):
 
     def forward(self, input, hx=None):
         lstm = self.mode == "LSTM"
-        kind = "RNN" if self.mode.startswith("RNN") else self.mode
         if not isinstance(input, Tensor):
             raise TypeError(f"{self!r}: expected a Tensor input, got {type(input).__name__} "
                             f"(PackedSequence is not supported)")
         if input.dim() not in (2, 3):
-            raise ValueError(f"{kind}: Expected input to be 2D or 3D, got {input.dim()}D "
+            raise ValueError(f"{self!r}: Expected input to be 2D or 3D, got {input.dim()}D "
                              f"tensor instead")
         weight = self.weight_ih_l0
         if input.dtype != weight.dtype:
