@@ -27,6 +27,7 @@ from .ops.reduction import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
 from .ops.softmax import *  # noqa: F403
 from .ops.sorting import *  # noqa: F403
+from ._threads import get_num_threads, set_num_threads
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,
                      seed, set_rng_state)
 from . import linalg, nn, optim, return_types, utils, vision  # noqa: E402
@@ -59,3 +60,15 @@ def result_type(tensor1, tensor2) -> dtype:
 
 def can_cast(from_: dtype, to: dtype) -> bool:
     return from_.category <= to.category
+
+# Functional forms that PyTorch also exposes at the top level with the same arguments
+# (torch.conv2d, torch.max_pool2d, ...).
+from .nn.functional import (adaptive_avg_pool1d, adaptive_max_pool1d,  # noqa: E402
+                            alpha_dropout, avg_pool1d, bilinear, binary_cross_entropy_with_logits,
+                            celu, channel_shuffle, conv1d, conv2d, conv3d, conv_transpose1d,
+                            conv_transpose2d, conv_transpose3d, cosine_embedding_loss,
+                            cosine_similarity, dropout, group_norm, hardshrink,
+                            hinge_embedding_loss, kl_div, layer_norm, margin_ranking_loss,
+                            max_pool1d, max_pool2d, max_pool3d, pairwise_distance,
+                            pixel_shuffle, pixel_unshuffle, poisson_nll_loss, prelu, rrelu, selu,
+                            threshold, triplet_margin_loss)

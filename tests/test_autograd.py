@@ -621,3 +621,16 @@ def test_zero_dim_and_empty_tensors():
     check(lambda lib, a, b: a * b + a, np.array(2.0, np.float32), (3,))
     check(lambda lib, a, b: (a * b).sum(), (0, 3), (3,))
     check(lambda lib, a: a.exp().sum(), (2, 0))
+
+
+def test_set_num_threads():
+    before = shendu.get_num_threads()
+    try:
+        shendu.set_num_threads(1)
+        assert shendu.get_num_threads() == 1
+        a = shendu.randn(64, 64)
+        np.testing.assert_allclose((a @ a).numpy(), a.numpy() @ a.numpy(), rtol=1e-5)
+    finally:
+        shendu.set_num_threads(before)
+    with pytest.raises(ValueError):
+        shendu.set_num_threads(0)

@@ -184,7 +184,9 @@ def _wide_grid(geo: Geometry) -> tuple:
     last output dim is widened to the padded input width: each kernel offset then reads whole
     rows (for stride 1 everywhere, one contiguous run per plane), so im2col and col2im copy
     long runs instead of W′-element pieces; the extra columns read into the next row (or a
-    zero tail) and are dropped. Used when that costs at most half again the GEMM work."""
+    zero tail) and are dropped (their gradient is zero; only an inf or NaN in the input could
+    leak through them into the weight gradient). Used when that costs at most half again the
+    GEMM work."""
     wp = geo.padded()[-1]
     if geo.stride[-1] == 1 and 2 * wp <= 3 * geo.out[-1]:
         return geo.out[:-1] + (wp,)
