@@ -126,6 +126,7 @@ def save(obj, f) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".safetensors", dir=folder)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())    # mkstemp makes 0600; a normal file follows umask
         with os.fdopen(fd, "wb") as out:
             out.write(blob)
             out.flush()
@@ -135,6 +136,12 @@ def save(obj, f) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def load(f, map_location=None, weights_only: bool = True, mmap=None):

@@ -1349,3 +1349,25 @@ def test_broadcasting_hypothesis(shapes, op):
         "pow": lambda lib, x, y, z: (x.abs() + 0.5) ** y + z,
     }
     check(fns[op], *shapes.input_shapes)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.int64, np.float16])
+def test_select_is_np_where_on_large_masks(dtype):
+    """The branch-free ``select`` behind where/masked_fill equals np.where bit for bit,
+    including NaN, ±0.0, ±inf, broadcasting and Python-number operands."""
+    from shendu.ops._helpers import select
+    rng = np.random.default_rng(0)
+    c = rng.random((70, 90)) > 0.5
+    a = (rng.standard_normal((70, 90)) * 100).astype(dtype)
+    b = (rng.standard_normal((1, 90)) * 100).astype(dtype)
+    if np.dtype(dtype).kind == "f":
+        a[0, :4] = [np.nan, -0.0, np.inf, -np.inf]
+    for x, y in [(a, b), (b, a), (a, 0), (0, b), (a, a[:1])]:
+        expected = np.where(c, x, y)
+        if not isinstance(x, np.ndarray):
+            expected = np.where(c, np.asarray(x, y.dtype), y)
+        if not isinstance(y, np.ndarray):
+            expected = np.where(c, x, np.asarray(y, x.dtype))
+        got = select(c, x, y)
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        assert got.tobytes() == expected.tobytes()

@@ -134,3 +134,12 @@ def test_checkpoint_resumes_training_to_the_same_numbers(tmp_path):
     shendu.set_rng_state(ck["rng"])
     rest = _train(model2, opt2, sched2, 5, ck["epoch"])
     assert first + rest == full
+
+
+def test_saved_file_follows_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        shendu.save({"v": shendu.ones(1)}, tmp_path / "m.safetensors")
+    finally:
+        os.umask(old)
+    assert (os.stat(tmp_path / "m.safetensors").st_mode & 0o777) == 0o644

@@ -107,3 +107,27 @@ def as_tensor_arg(x, name: str) -> Tensor:
 def float_array(x: np.ndarray) -> np.ndarray:
     """Integer and bool inputs of float-valued ops (exp, sqrt, ...) become the default dtype."""
     return x if x.dtype.kind == "f" else x.astype(dtypes.get_default_dtype().np)
+
+
+_INT_OF_SIZE = {1: np.int8, 2: np.int16, 4: np.int32, 8: np.int64}
+
+
+def select(c: np.ndarray, a, b) -> np.ndarray:
+    """``np.where(c, a, b)`` for a bool mask, exact (NaNs, −0.0 and all), without a branch per
+    element: with a random mask NumPy's where mispredicts about every other element and runs
+    several times slower than this bitwise blend b ^ ((a ^ b) & −c) on the values' bits."""
+    if not isinstance(a, np.ndarray):           # a Python number takes the other's dtype
+        a = np.asarray(a, b.dtype if isinstance(b, np.ndarray) else None)
+    if not isinstance(b, np.ndarray):
+        b = np.asarray(b, a.dtype)
+    dt = a.dtype if a.dtype == b.dtype else np.result_type(a, b)
+    if c.size < 4096 or dt.kind not in "fiu" or c.dtype != np.bool_:
+        return np.where(c, a, b)
+    it = _INT_OF_SIZE[dt.itemsize]
+    ai = a.astype(dt, copy=False).view(it)
+    bi = b.astype(dt, copy=False).view(it)
+    mask = c.view(np.uint8).astype(it)
+    np.negative(mask, out=mask)
+    out = np.bitwise_and(np.bitwise_xor(ai, bi), mask)    # the full broadcast shape
+    out ^= bi
+    return out.view(dt)

@@ -16,7 +16,7 @@ import numpy as np
 from .. import dtypes
 from ..tensor import (Tensor, _wrap, apply_inplace, bump_version, check_inplace, make_view,
                       record, tensor_method)
-from ._helpers import broadcast_error, norm_dim
+from ._helpers import broadcast_error, norm_dim, select
 
 __all__ = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add",
            "index_fill", "index_put", "masked_fill", "masked_select", "masked_scatter",
@@ -745,7 +745,7 @@ def masked_fill(input, mask, value) -> Tensor:
                            f"tensor with {tv._data.ndim} dimension(s).")
     v = tv._data if tv is not None else value
     try:
-        out = np.where(m, np.asarray(v).astype(x.dtype), x)
+        out = select(m, np.asarray(v).astype(x.dtype), x)
     except ValueError:
         raise broadcast_error("masked_fill", x, m) from None
     mt = _wrap(m)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import dtypes
 from ..tensor import Tensor, _wrap, apply_inplace, record, tensor_method
-from ._helpers import binary_operands, broadcast_error, float_array, operand
+from ._helpers import binary_operands, broadcast_error, float_array, operand, select
 
 __all__ = ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "square",
            "reciprocal", "abs", "absolute", "sign", "sin", "cos", "tan", "asin", "acos", "atan",
@@ -367,7 +367,7 @@ def where(condition, input=None, other=None) -> Tensor:
                                f"{dtypes.from_np(c.dtype)}")
     x, y, tx, ty = binary_operands(input, other, "where")
     try:
-        out = np.where(c, x, y)
+        out = select(c, x, y)
     except ValueError:
         raise broadcast_error("where", c, x, y) from None
 
