@@ -5,6 +5,8 @@
     shendu predict runs/digits-mlp/best.safetensors digit.png
     shendu info simple_cnn --input-shape 1,28,28
     shendu list
+    shendu train gpt --data arithmetic --epochs 30 --out runs/gpt-arithmetic
+    shendu generate runs/gpt-arithmetic/best.safetensors --prompt "12+35=" --strategy top-p
 
 Checkpoints are the trainer's (``shendu.train``) plus a JSON-able ``config`` naming the model,
 dataset, input shape and classes, from which ``eval`` and ``predict`` rebuild the model.
@@ -23,8 +25,10 @@ import numpy as np
 from . import __version__, nn, optim, zoo
 from .autograd.grad_mode import no_grad
 from .ops.creation import from_numpy
+from .models import generation          # also registers the language models
 from .random import Generator, manual_seed
 from .serialization import load
+from .text import corpora, tokenizers    # also registers the text datasets
 from .train import Trainer
 from .utils.data import DataLoader, random_split
 
@@ -164,6 +168,35 @@ def _build_parser() -> argparse.ArgumentParser:
     t.add_argument("--quiet", action="store_true", help="no progress bar or epoch lines")
     t.set_defaults(run=_train)
 
+    g = sub.add_parser("generate", help="generate text with a language-model checkpoint",
+                       description="Continue --prompt with a gpt checkpoint (or, for seq2seq, "
+                                   "decode --prompt as the source) by one decoding strategy: "
+                                   "greedy (argmax), sample (softmax with --temperature), "
+                                   "top-k, top-p (nucleus) or beam search. Generation stops "
+                                   "at <eos> or after --max-new-tokens.")
+    g.add_argument("checkpoint", metavar="CHECKPOINT", help="written by shendu train")
+    g.add_argument("--prompt", required=True, help="the text to continue (seq2seq: the source)")
+    g.add_argument("--strategy", choices=generation.STRATEGIES, default="greedy",
+                   help="default %(default)s")
+    g.add_argument("--temperature", type=_positive(float), default=1.0,
+                   help="softmax temperature for the sampling strategies (default %(default)s)")
+    g.add_argument("--k", type=_positive(int),
+                   help="top-k: how many tokens stay possible (default 10; with sample: none)")
+    g.add_argument("--p", type=_positive(float),
+                   help="top-p: the probability mass kept, in (0, 1] (default 0.9; with "
+                        "sample: none)")
+    g.add_argument("--beams", type=_positive(int), default=4,
+                   help="beam width for beam search (default %(default)s)")
+    g.add_argument("--length-penalty", type=float, default=1.0,
+                   help="beam search: finished beams score log P / length^this "
+                        "(default %(default)s)")
+    g.add_argument("--max-new-tokens", type=_positive(int), default=50,
+                   help="default %(default)s")
+    g.add_argument("--samples", type=_positive(int), default=1,
+                   help="how many continuations to draw (sampling strategies)")
+    g.add_argument("--seed", type=int, default=0, help="seeds the sampling")
+    g.set_defaults(run=_generate)
+
     e = sub.add_parser("eval", help="evaluate a checkpoint on a dataset's test split",
                        description="Loss, accuracy and per-class accuracy of a checkpoint.")
     e.add_argument("checkpoint", metavar="CHECKPOINT", help="written by shendu train")
@@ -213,6 +246,9 @@ def _train(args) -> int:
                           ("epochs", "lr", "batch_size", "optimizer", "momentum",
                            "weight_decay", "scheduler", "seed", "val_fraction", "grad_clip",
                            "patience")}}
+    tokenizer = getattr(data.dataset, "tokenizer", None)
+    if tokenizer is not None:                # text data: generate and eval need the tokens
+        config["tokenizer"] = tokenizer.to_dict()
     model = zoo.build_model(args.model, shape[0], data.num_classes, shape)
 
     n = len(data.dataset)
@@ -230,10 +266,12 @@ def _train(args) -> int:
     optimizer = _optimizer(args, model)
     scheduler, step = _scheduler(args, optimizer, len(train_loader))
     out = args.out or os.path.join("runs", f"{args.model}-{args.data}")
-    trainer = Trainer(model, nn.CrossEntropyLoss(), optimizer, train_loader, val_loader,
+    # token-level datasets (shendu.text) bring their own loss and accuracy
+    loss_fn = getattr(data.dataset, "loss_fn", None) or nn.CrossEntropyLoss()
+    trainer = Trainer(model, loss_fn, optimizer, train_loader, val_loader,
                       scheduler, scheduler_step=step, grad_clip=args.grad_clip,
                       early_stopping=args.patience, out_dir=out, progress=not args.quiet,
-                      config=config)
+                      config=config, metrics=getattr(data.dataset, "metrics", ("accuracy",)))
     if args.resume:
         saved = _checkpoint(args.resume).get("config", {})
         for key in ("model", "dataset"):
@@ -250,6 +288,8 @@ def _train(args) -> int:
     print(f"test: loss {res['loss']:.4f}  accuracy {res['accuracy']:.4f}  "
           f"({len(test.dataset)} samples; best checkpoint, epoch {trainer.best_epoch} by "
           f"{trainer.monitor})")
+    if hasattr(test.dataset, "evaluate"):
+        _print_measures(test.dataset.evaluate(model))
     print(f"wrote {best}, {os.path.join(out, 'last.safetensors')} and the metrics log in "
           f"{out}")
     return 0
@@ -315,6 +355,8 @@ def _eval(args) -> int:
         raise CLIError(f"the model takes inputs {tuple(cfg['input_shape'])} in "
                        f"{cfg['num_classes']} classes; {name} has {data.input_shape} in "
                        f"{data.num_classes}")
+    if hasattr(data.dataset, "loss_fn"):
+        return _eval_text(model, data.dataset, name, args.split, args.batch_size)
     loss_fn = nn.CrossEntropyLoss(reduction="sum")
     total, preds, targets = 0.0, [], []
     with no_grad():
@@ -335,6 +377,58 @@ def _eval(args) -> int:
                      f"{correct / count:.4f}" if count else "-"])
     print(zoo.format_table(["Class", "Samples", "Correct", "Accuracy"], rows,
                            ["<", ">", ">", ">"]))
+    return 0
+
+
+def _eval_text(model, dataset, name: str, split: str, batch_size: int) -> int:
+    """Token-level loss and accuracy over the targets that count, then the dataset's own
+    measures (exact match of generated answers)."""
+    total, correct, count = 0.0, 0.0, 0
+    with no_grad():
+        for x, y in DataLoader(dataset, batch_size=batch_size):
+            out = model(x)
+            n = int((y != corpora.IGNORE_INDEX).sum().item())
+            total += dataset.loss_fn(out, y).item() * n
+            correct += corpora.token_accuracy(out, y) * n
+            count += n
+    print(f"{name} ({split}, {len(dataset)} samples, {count} target tokens): loss "
+          f"{total / count:.4f}  token accuracy {correct / count:.4f}")
+    if hasattr(dataset, "evaluate"):
+        _print_measures(dataset.evaluate(model))
+    return 0
+
+
+def _print_measures(measures: dict) -> None:
+    print("  ".join(f"{k.replace('_', ' ')} {v:.4f}" for k, v in measures.items()))
+
+
+def _generate(args) -> int:
+    model, cfg = _restore(args.checkpoint)
+    if "tokenizer" not in cfg:
+        raise CLIError(f"{args.checkpoint} is not a language model (its config has no "
+                       f"tokenizer); train one on a text dataset, e.g. --data arithmetic")
+    tok = tokenizers.tokenizer_from_dict(cfg["tokenizer"])
+    if args.p is not None and not args.p <= 1:
+        raise CLIError(f"--p must be in (0, 1], got {args.p}")
+    ids = tok.encode(args.prompt)
+    if not ids:
+        raise CLIError("--prompt is empty")
+    sampling = args.strategy not in ("greedy", "beam")
+    batch = np.array([ids] * (args.samples if sampling else 1), np.int64)
+    kw = {"strategy": args.strategy, "temperature": args.temperature,
+          "top_k": args.k or (10 if args.strategy == "top-k" else None),
+          "top_p": args.p or (0.9 if args.strategy == "top-p" else None),
+          "num_beams": args.beams, "length_penalty": args.length_penalty,
+          "eos_token_id": tok.eos_id, "generator": Generator().manual_seed(args.seed)}
+    if getattr(model, "is_encoder_decoder", False):
+        out, shown = model.generate(batch, args.max_new_tokens, **kw).numpy()[:, 1:], ""
+    else:
+        out = generation.generate(model, batch, args.max_new_tokens, **kw).numpy()[:, len(ids):]
+        shown = args.prompt
+    for row in out.tolist():
+        if tok.eos_id in row:
+            row = row[:row.index(tok.eos_id)]
+        print(shown + tok.decode(row, skip_special=True))
     return 0
 
 
