@@ -119,6 +119,8 @@ class _Seq2SeqDecoder:
         self.memory, self.pad = self.memory[rows], self.pad[rows]
 
 
-zoo.register_model("seq2seq", lambda c, k, shape: Seq2SeqTransformer(k, k, shape[-1]),
-                   description="encoder-decoder Transformer (3+3 layers, d 128, 4 heads, "
+zoo.register_model("seq2seq", lambda c, k, shape: Seq2SeqTransformer(
+                       k, k, shape[-1], d_model=64, nhead=4, num_encoder_layers=2,
+                       num_decoder_layers=2),
+                   description="encoder-decoder Transformer (2+2 layers, d 64, 4 heads, "
                                "cross-attention) over a shared vocabulary")

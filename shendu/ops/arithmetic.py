@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import (Tensor, _wrap, apply_inplace, bump_version, check_inplace, record,
                       tensor_method)
 from ._helpers import _fit_int, binary_operands, broadcast_error
@@ -101,9 +102,16 @@ def mul(input, other) -> Tensor:
     b = (other if ty is not None else y) if need_x else None
 
     def backward(g):
-        return (g * b if need_x else None), (g * a if need_y else None)
+        if is_grad_enabled():           # building a graph of the gradient: shendu ops
+            return (g * b if need_x else None), (g * a if need_y else None)
+        gd = g._data                    # else the same products on arrays
+        return (_wrap(gd * _raw(b)) if need_x else None), (_wrap(gd * _raw(a)) if need_y else None)
     return record(out, "MulBackward0", (tx, ty), backward,
                   saved=tuple(t for t in (a, b) if isinstance(t, Tensor)))
+
+
+def _raw(v):
+    return v._data if isinstance(v, Tensor) else v
 
 
 @tensor_method

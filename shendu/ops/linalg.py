@@ -15,7 +15,8 @@ import string
 import numpy as np
 
 from .. import dtypes
-from ..tensor import Tensor, make_view, record, tensor_method
+from ..autograd.grad_mode import is_grad_enabled
+from ..tensor import Tensor, _wrap, make_view, record, tensor_method
 from ._helpers import broadcast_error, norm_dim
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "einsum",
@@ -95,6 +96,29 @@ def _matmul(input, other, name):
                   saved=(input, other))
 
 
+def _matmul_backward_arrays(g, A, B):
+    """∂L/∂A = G Bᵀ and ∂L/∂B = Aᵀ G on NumPy arrays (1-D operands as matrices; the engine
+    sums broadcast batch dimensions back)."""
+    a, b = A._data, B._data
+    if a.ndim == 1 and b.ndim == 1:
+        return (_wrap(g * b) if A._rg else None), (_wrap(g * a) if B._rg else None)
+    a2 = a[None, :] if a.ndim == 1 else a
+    b2 = b[:, None] if b.ndim == 1 else b
+    g2 = g[..., None, :] if a.ndim == 1 else g
+    g2 = g2[..., None] if b.ndim == 1 else g2
+    ga = gb = None
+    if A._rg:
+        ga = g2 @ np.swapaxes(b2, -1, -2)
+        ga = _wrap(ga[..., 0, :] if a.ndim == 1 else ga)
+    if B._rg:
+        if a2.ndim > 2 and b2.ndim == 2:     # rows of a batch times one matrix: one GEMM
+            gb = a2.reshape(-1, a2.shape[-1]).T @ g2.reshape(-1, g2.shape[-1])
+        else:
+            gb = np.swapaxes(a2, -1, -2) @ g2
+        gb = _wrap(gb[..., 0] if b.ndim == 1 else gb)
+    return ga, gb
+
+
 def _shape_mismatch(sa, sb) -> str:
     """PyTorch's message for inner sizes that differ, by the case matmul reduces to."""
     if len(sa) == 1 == len(sb):
@@ -117,6 +141,8 @@ def _shape_mismatch(sa, sb) -> str:
 
 
 def _matmul_backward(g, A, B):
+    if not is_grad_enabled():       # no graph of the gradient: the same products on arrays
+        return _matmul_backward_arrays(g._data, A, B)
     a_vec, b_vec = A._data.ndim == 1, B._data.ndim == 1
     if a_vec and b_vec:             # a dot product: g is a scalar
         return (g * B if A._rg else None), (g * A if B._rg else None)

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from .. import dtypes
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor, _wrap, apply_inplace, record, tensor_method
 from ._helpers import binary_operands, broadcast_error, float_array, operand, select
 
@@ -121,8 +122,10 @@ def _square(a: np.ndarray) -> np.ndarray:
 def _relu_grad(g, x, y):
     """g where y > 0 (and where y is NaN), as PyTorch's threshold_backward. The mask is a node
     of y with gradient 0, so that a double backward through relu reaches its input."""
-    mask = (~(y._data <= 0)).astype(y._data.dtype)
-    return g * record(mask, "ThresholdBackwardBackward0", (y,), _times_zero)
+    keep = ~(y._data <= 0)
+    if not is_grad_enabled():       # no graph of the gradient: one product on arrays
+        return _wrap(g._data * keep)
+    return g * record(keep.astype(y._data.dtype), "ThresholdBackwardBackward0", (y,), _times_zero)
 
 
 def _times_zero(g):
