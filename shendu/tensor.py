@@ -525,10 +525,26 @@ def _needs_grad(inputs) -> bool:
 
 
 def _node(name, inputs, backward, saved, outs, n_out, once):
-    edges = tuple(_edge(x) if x is not None and x._rg else None for x in inputs)
-    metas = tuple(None if x is None else (x._data.shape, x._data.dtype) for x in inputs)
-    sv = tuple((_vc(s), s._vc.v, s._data.shape) for s in saved if isinstance(s, Tensor))
-    return Node(name, backward, edges, metas, sv, outs, n_out, once, bool(saved))
+    # plain loops: every op with a gradient passes here, and generators cost more
+    edges = []
+    metas = []
+    for x in inputs:
+        if x is None:
+            edges.append(None)
+            metas.append(None)
+        else:
+            edges.append(_edge(x) if x._rg else None)
+            d = x._data
+            metas.append((d.shape, d.dtype))
+    sv = []
+    for s in saved:
+        if isinstance(s, Tensor):
+            vc = s._vc
+            if vc is None:
+                vc = s._vc = VersionCounter()
+            sv.append((vc, vc.v, s._data.shape))
+    return Node(name, backward, tuple(edges), tuple(metas), tuple(sv), outs, n_out, once,
+                bool(saved))
 
 
 def record(out: np.ndarray, name: str, inputs: tuple, backward, saved: tuple = (),
@@ -545,7 +561,12 @@ def record(out: np.ndarray, name: str, inputs: tuple, backward, saved: tuple = (
     differentiable.
     """
     t = _wrap(out)
-    if not _needs_grad(inputs):
+    if not _gmstate.enabled:
+        return t
+    for x in inputs:
+        if x is not None and x._rg:
+            break
+    else:
         return t
     outs = None
     if save_output:
